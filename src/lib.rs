@@ -1,0 +1,23 @@
+//! medcode: a rule-based medical code suggestion engine.
+//!
+//! medcode reads a clinical note and suggests ICD-10-CM, CPT and HCPCS Level II codes, each with
+//! the evidence a human reviewer needs: the exact text span, the section, the rule that fired, the
+//! context that was checked and a plain-English reason. Rejected candidates are reported too.
+//!
+//! The pipeline, one module per stage (see `DESIGN.md`):
+//!
+//! 1. [`tokenize`] — the pest grammar in `grammar/note.pest` splits the note into sections,
+//!    sentences and tokens with byte spans ([`document::Document`]);
+//! 2. [`normalize`] — case folding and abbreviation expansion of tokens;
+//! 3. [`matcher`] — rules find candidate codes in the normalised text;
+//! 4. [`context`] — negation, uncertainty, hypothetical, history and family modifiers;
+//! 5. [`policy`] — ICD-10-CM coding conventions turn candidates into suggestions or rejections;
+//! 6. [`report`] — the typed report, rendered as text or JSON.
+//!
+//! The library never prints; the `medcode` binary does.
+
+pub mod code;
+pub mod dictionary;
+pub mod document;
+pub mod sections;
+pub mod span;
