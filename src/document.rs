@@ -40,6 +40,8 @@ pub enum TokenKind {
     Abbreviation,
     /// A punctuation mark.
     Punct,
+    /// A list-item marker at the start of a line (`1.`, `2)`, `-`, `*`, `•`).
+    ListMarker,
     /// Anything else (symbols, stray bytes of other scripts): the catch-all that lets any text parse.
     Other,
 }
@@ -53,6 +55,19 @@ pub struct Token {
     pub kind: TokenKind,
 }
 
+/// What kind of unit a [`Sentence`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SentenceKind {
+    /// Running text.
+    #[default]
+    Text,
+    /// A numbered or bulleted list item.
+    ListItem,
+    /// The heading that opens a section (`HISTORY OF PRESENT ILLNESS:`).
+    Heading,
+}
+
 /// One sentence (or list item, or label line) of the note.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sentence {
@@ -62,8 +77,8 @@ pub struct Sentence {
     pub tokens: Range<usize>,
     /// Index into [`Document::sections`].
     pub section: usize,
-    /// True when the sentence is a numbered or bulleted list item.
-    pub list_item: bool,
+    /// What kind of sentence this is.
+    pub kind: SentenceKind,
     /// A `Label:` that opens the sentence without starting a section (`HEENT:`, `Chest pain:`):
     /// the span of the label text, without the colon.
     pub label: Option<Span>,

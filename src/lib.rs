@@ -17,7 +17,9 @@
 //! The library never prints; the `medcode` binary does.
 
 pub mod code;
+pub mod context;
 pub mod dictionary;
 pub mod document;
 pub mod sections;
 pub mod span;
+pub mod tokenize;

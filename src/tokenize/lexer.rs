@@ -1,0 +1,233 @@
+//! The pest lexer: note text → tokens, lines and heading candidates.
+//!
+//! The grammar (`grammar/note.pest`) is line based, so the text is cut into chunks at line
+//! breaks and each chunk is parsed on its own: pest keeps the whole pair queue of a parse in
+//! memory, and chunking bounds that to the chunk instead of the note.
+
+use std::ops::Range;
+
+use pest::Parser;
+use pest::iterators::Pair;
+use pest_derive::Parser;
+
+use crate::document::{Token, TokenKind};
+use crate::span::Span;
+
+#[derive(Parser)]
+#[grammar = "../grammar/note.pest"]
+struct NoteParser;
+
+/// Parse chunks are cut at the first line break after this many bytes.
+const CHUNK_BYTES: usize = 64 * 1024;
+
+/// One physical line of the note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    /// The line's text, without its line break.
+    pub span: Span,
+    /// Indices of the line's tokens.
+    pub tokens: Range<usize>,
+    /// True when the first token is a list marker.
+    pub list_marker: bool,
+}
+
+/// A `Words:` sequence that may be a section heading or a line label.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeadingCandidate {
+    /// The candidate's tokens, numbering and colon included.
+    pub tokens: Range<usize>,
+    /// True when the candidate opens its line (after an optional list marker).
+    pub line_start: bool,
+}
+
+/// What the grammar found in a note.
+#[derive(Debug, Clone, Default)]
+pub struct Lexed {
+    /// All tokens, in order.
+    pub tokens: Vec<Token>,
+    /// All lines, in order.
+    pub lines: Vec<Line>,
+    /// Heading candidates, in order.
+    pub headings: Vec<HeadingCandidate>,
+}
+
+/// The grammar rejected the input. The grammar has a catch-all rule, so this means a bug in the
+/// grammar, reported instead of a panic.
+#[derive(Debug, thiserror::Error)]
+#[error("the note grammar could not parse the text at byte {offset}: {message}")]
+pub struct LexError {
+    /// Byte offset in the note where parsing failed.
+    pub offset: usize,
+    /// pest's description of the failure.
+    pub message: String,
+}
+
+/// Runs the grammar over `text`.
+///
+/// # Errors
+/// [`LexError`] only if the grammar fails, which its catch-all rule is there to prevent.
+pub fn lex(text: &str) -> Result<Lexed, LexError> {
+    let _span = tracing::debug_span!("lex", bytes = text.len()).entered();
+    let mut out = Lexed {
+        tokens: Vec::with_capacity(text.len() / 5),
+        lines: Vec::with_capacity(text.len() / 60),
+        headings: Vec::new(),
+    };
+    let mut start = 0;
+    while start < text.len() || (start == 0 && out.lines.is_empty()) {
+        let end = chunk_end(text, start);
+        lex_chunk(text, start, end, &mut out)?;
+        if end == start {
+            break;
+        }
+        start = end;
+    }
+    Ok(out)
+}
+
+/// Where the chunk that starts at `start` ends: just after the first line break found
+/// `CHUNK_BYTES` or more bytes in, or at the end of the text.
+fn chunk_end(text: &str, start: usize) -> usize {
+    let bytes = text.as_bytes();
+    let from = start + CHUNK_BYTES;
+    if from >= bytes.len() {
+        return bytes.len();
+    }
+    match bytes[from..].iter().position(|&b| b == b'\n') {
+        Some(i) => from + i + 1,
+        None => bytes.len(),
+    }
+}
+
+fn lex_chunk(text: &str, start: usize, end: usize, out: &mut Lexed) -> Result<(), LexError> {
+    let chunk = &text[start..end];
+    let pairs = NoteParser::parse(Rule::note, chunk).map_err(|e| LexError {
+        offset: start
+            + match e.location {
+                pest::error::InputLocation::Pos(p) => p,
+                pest::error::InputLocation::Span((p, _)) => p,
+            },
+        message: e.variant.message().into_owned(),
+    })?;
+    let ends_with_break = chunk.ends_with('\n') && end < text.len();
+    for note in pairs {
+        for line in note.into_inner() {
+            if line.as_rule() != Rule::line {
+                continue;
+            }
+            let span = line.as_span();
+            // The last, empty "line" after a chunk's final line break belongs to the next chunk.
+            if ends_with_break && span.start() == chunk.len() {
+                continue;
+            }
+            push_line(line, start, out);
+        }
+    }
+    Ok(())
+}
+
+fn push_line(line: Pair<'_, Rule>, base: usize, out: &mut Lexed) {
+    let span = line.as_span();
+    let first = out.tokens.len();
+    let mut list_marker = false;
+    for pair in line.into_inner() {
+        match pair.as_rule() {
+            Rule::list_marker => {
+                list_marker = true;
+                push_token(out, &pair, base, TokenKind::ListMarker);
+            }
+            Rule::heading | Rule::inline_heading => {
+                let line_start = pair.as_rule() == Rule::heading;
+                let from = out.tokens.len();
+                for inner in pair.into_inner() {
+                    push_flat(inner, base, out);
+                }
+                out.headings.push(HeadingCandidate {
+                    tokens: from..out.tokens.len(),
+                    line_start,
+                });
+            }
+            _ => push_flat(pair, base, out),
+        }
+    }
+    out.lines.push(Line {
+        span: Span::new(base + span.start(), base + span.end()),
+        tokens: first..out.tokens.len(),
+        list_marker,
+    });
+}
+
+/// Pushes the token for a token-level pair.
+fn push_flat(pair: Pair<'_, Rule>, base: usize, out: &mut Lexed) {
+    if let Some(kind) = token_kind(pair.as_rule()) {
+        push_token(out, &pair, base, kind);
+    }
+}
+
+fn push_token(out: &mut Lexed, pair: &Pair<'_, Rule>, base: usize, kind: TokenKind) {
+    let span = pair.as_span();
+    out.tokens.push(Token {
+        span: Span::new(base + span.start(), base + span.end()),
+        kind,
+    });
+}
+
+fn token_kind(rule: Rule) -> Option<TokenKind> {
+    Some(match rule {
+        Rule::word | Rule::caps_word | Rule::numeric_word => TokenKind::Word,
+        Rule::number | Rule::ratio => TokenKind::Number,
+        Rule::decimal | Rule::leading_decimal => TokenKind::Decimal,
+        Rule::range => TokenKind::Range,
+        Rule::measurement => TokenKind::Measurement,
+        Rule::date => TokenKind::Date,
+        Rule::time => TokenKind::Time,
+        Rule::code | Rule::code_numeric => TokenKind::Code,
+        Rule::abbreviation | Rule::slash_abbreviation => TokenKind::Abbreviation,
+        Rule::heading_numbering => TokenKind::ListMarker,
+        Rule::punct | Rule::heading_punct | Rule::colon => TokenKind::Punct,
+        Rule::other => TokenKind::Other,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(text: &str) -> Vec<(&str, TokenKind)> {
+        let lexed = lex(text).unwrap();
+        lexed
+            .tokens
+            .iter()
+            .map(|t| (t.span.slice(text), t.kind))
+            .collect()
+    }
+
+    #[test]
+    fn chunks_join_seamlessly() {
+        let line = "Patient denies chest pain. BP 120/80 mmHg.\n";
+        let text = line.repeat(CHUNK_BYTES / line.len() * 3);
+        let lexed = lex(&text).unwrap();
+        assert_eq!(lexed.lines.len(), text.lines().count() + 1);
+        assert_eq!(lexed.tokens.len(), 10 * text.lines().count());
+        let whole: Vec<_> = lexed.tokens.windows(2).map(|w| w[0].span.end <= w[1].span.start).collect();
+        assert!(whole.iter().all(|ok| *ok));
+    }
+
+    #[test]
+    fn empty_text_is_one_empty_line() {
+        let lexed = lex("").unwrap();
+        assert!(lexed.tokens.is_empty());
+        assert_eq!(lexed.lines.len(), 1);
+    }
+
+    #[test]
+    fn heading_candidates_are_found() {
+        let text = "HISTORY OF PRESENT ILLNESS: text.,MEDICATIONS: , none";
+        let lexed = lex(text).unwrap();
+        assert_eq!(lexed.headings.len(), 2);
+        assert!(lexed.headings[0].line_start);
+        assert!(!lexed.headings[1].line_start);
+        assert_eq!(kinds(text)[0], ("HISTORY", TokenKind::Word));
+    }
+}
