@@ -16,10 +16,20 @@
 //!
 //! The library never prints; the `medcode` binary does.
 
+// pest_derive without its `std` feature refers to `::alloc`.
+extern crate alloc;
+
 pub mod code;
 pub mod context;
 pub mod dictionary;
 pub mod document;
+pub mod input;
+pub mod matcher;
+pub mod normalize;
+pub mod pipeline;
+pub mod policy;
+pub mod report;
+pub mod rules;
 pub mod sections;
 pub mod span;
 pub mod tokenize;

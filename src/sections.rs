@@ -237,15 +237,22 @@ impl SectionCatalogue {
         if let Some(kind) = self.headings.get(&key) {
             return Some(*kind);
         }
-        key.strip_suffix('s')
-            .and_then(|singular| self.headings.get(singular))
-            .copied()
+        singular(&key).and_then(|s| self.headings.get(&s)).copied()
     }
 
     /// The largest number of words in any known heading.
     pub fn longest_heading_words(&self) -> usize {
         self.longest_words
     }
+}
+
+/// The singular of the last word of a heading key: `diagnoses` → `diagnosis`,
+/// `medications` → `medication`.
+fn singular(key: &str) -> Option<String> {
+    if let Some(stem) = key.strip_suffix("oses") {
+        return Some(format!("{stem}osis"));
+    }
+    key.strip_suffix('s').map(str::to_string)
 }
 
 /// Folds a heading to its catalogue key: lowercase ASCII words joined by single spaces, without
@@ -287,12 +294,24 @@ mod tests {
     #[test]
     fn normalizes_headings() {
         let cases = [
-            ("plain", "HISTORY OF PRESENT ILLNESS", "history of present illness"),
-            ("colon and spaces", "  Past  Medical History: ", "past medical history"),
+            (
+                "plain",
+                "HISTORY OF PRESENT ILLNESS",
+                "history of present illness",
+            ),
+            (
+                "colon and spaces",
+                "  Past  Medical History: ",
+                "past medical history",
+            ),
             ("numbered", "1. Chief Complaint", "chief complaint"),
             ("roman", "II. ASSESSMENT", "assessment"),
             ("slash kept", "Assessment/Plan", "assessment/plan"),
-            ("hyphen kept", "PRE-OPERATIVE DIAGNOSIS", "pre-operative diagnosis"),
+            (
+                "hyphen kept",
+                "PRE-OPERATIVE DIAGNOSIS",
+                "pre-operative diagnosis",
+            ),
         ];
         for (name, input, expected) in cases {
             assert_eq!(normalize_heading(input), expected, "{name}");
@@ -304,12 +323,30 @@ mod tests {
         let catalogue = SectionCatalogue::builtin().unwrap();
         let cases = [
             ("HPI", HeadingKind::Section(SectionCategory::Hpi)),
-            ("History of Present Illness", HeadingKind::Section(SectionCategory::Hpi)),
-            ("FAMILY HISTORY", HeadingKind::Section(SectionCategory::FamilyHistory)),
-            ("POSTOPERATIVE DIAGNOSIS", HeadingKind::Section(SectionCategory::Diagnoses)),
-            ("Postoperative Diagnoses", HeadingKind::Section(SectionCategory::Diagnoses)),
-            ("Assessment and Plan", HeadingKind::Section(SectionCategory::AssessmentAndPlan)),
-            ("DISCHARGE DIAGNOSES", HeadingKind::Section(SectionCategory::DischargeDiagnoses)),
+            (
+                "History of Present Illness",
+                HeadingKind::Section(SectionCategory::Hpi),
+            ),
+            (
+                "FAMILY HISTORY",
+                HeadingKind::Section(SectionCategory::FamilyHistory),
+            ),
+            (
+                "POSTOPERATIVE DIAGNOSIS",
+                HeadingKind::Section(SectionCategory::Diagnoses),
+            ),
+            (
+                "Postoperative Diagnoses",
+                HeadingKind::Section(SectionCategory::Diagnoses),
+            ),
+            (
+                "Assessment and Plan",
+                HeadingKind::Section(SectionCategory::AssessmentAndPlan),
+            ),
+            (
+                "DISCHARGE DIAGNOSES",
+                HeadingKind::Section(SectionCategory::DischargeDiagnoses),
+            ),
             ("HEENT", HeadingKind::Subheading),
         ];
         for (heading, expected) in cases {
@@ -337,7 +374,10 @@ mod tests {
     fn unknown_category_is_an_error_with_position() {
         let mut catalogue = SectionCatalogue::default();
         let err = catalogue
-            .extend_from_yaml("bad.yaml", "sections:\n  - category: histroy\n    headings: [x]\n")
+            .extend_from_yaml(
+                "bad.yaml",
+                "sections:\n  - category: histroy\n    headings: [x]\n",
+            )
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("bad.yaml: "), "{err}");

@@ -142,7 +142,14 @@ mod tests {
         ];
         for (name, text, offset, (line, column)) in cases {
             let got = LineIndex::new(text).position(text, *offset);
-            assert_eq!(got, Position { line: *line, column: *column }, "{name}");
+            assert_eq!(
+                got,
+                Position {
+                    line: *line,
+                    column: *column
+                },
+                "{name}"
+            );
         }
     }
 

@@ -51,11 +51,7 @@ pub fn build(
 }
 
 /// Decides, for every token index, whether a section or sentence starts there.
-fn mark_boundaries(
-    text: &str,
-    lexed: &Lexed,
-    catalogue: &SectionCatalogue,
-) -> Vec<Option<Mark>> {
+fn mark_boundaries(text: &str, lexed: &Lexed, catalogue: &SectionCatalogue) -> Vec<Option<Mark>> {
     let tokens = &lexed.tokens;
     let mut marks: Vec<Option<Mark>> = vec![None; tokens.len()];
     let mut previous_blank = true;
@@ -125,7 +121,9 @@ fn mark_inline_labels(text: &str, tokens: &[Token], marks: &mut [Option<Mark>]) 
             .count();
         let colon = tokens.get(i + words).map(|t| t.span.slice(text));
         if words > 0 && words <= MAX_LABEL_WORDS && colon == Some(":") {
-            marks[i] = Some(Mark::Label(tokens[i].span.cover(tokens[i + words - 1].span)));
+            marks[i] = Some(Mark::Label(
+                tokens[i].span.cover(tokens[i + words - 1].span),
+            ));
         }
     }
 }
@@ -211,8 +209,24 @@ fn abbreviation_ends(text: &str, tokens: &[Token], i: usize) -> bool {
 
 /// Words followed by a single capital letter that is a name, not an initial (`hepatitis C`).
 const TAKES_A_LETTER: &[&str] = &[
-    "hepatitis", "vitamin", "type", "factor", "class", "grade", "stage", "group", "influenza",
-    "protein", "strep", "streptococcus", "lead", "zone", "phase", "level", "plan", "option",
+    "hepatitis",
+    "vitamin",
+    "type",
+    "factor",
+    "class",
+    "grade",
+    "stage",
+    "group",
+    "influenza",
+    "protein",
+    "strep",
+    "streptococcus",
+    "lead",
+    "zone",
+    "phase",
+    "level",
+    "plan",
+    "option",
 ];
 
 /// A line that is only a known section heading, without a colon (`ASSESSMENT`, `Plan`).
@@ -222,7 +236,10 @@ fn own_line_heading(
     line: Range<usize>,
     catalogue: &SectionCatalogue,
 ) -> Option<Mark> {
-    let words = line.clone().filter(|&i| tokens[i].kind == TokenKind::Word).count();
+    let words = line
+        .clone()
+        .filter(|&i| tokens[i].kind == TokenKind::Word)
+        .count();
     if words == 0 || words > catalogue.longest_heading_words() || line.len() > words + 2 {
         return None;
     }
@@ -409,7 +426,9 @@ impl Builder {
         };
         let range = first..self.last + 1;
         let punct_only = self.kind != SentenceKind::Heading
-            && tokens[range.clone()].iter().all(|t| t.kind == TokenKind::Punct);
+            && tokens[range.clone()]
+                .iter()
+                .all(|t| t.kind == TokenKind::Punct);
         if punct_only
             && let Some(previous) = sentences.last_mut()
             && previous.section == section

@@ -1,0 +1,130 @@
+//! Argument parsing and dispatch. Only the CLI prints; the library returns data.
+
+mod suggest;
+mod tokens;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use medcode::input::DEFAULT_MAX_NOTE_BYTES;
+use medcode::policy::Setting;
+
+/// medcode suggests ICD-10-CM, CPT and HCPCS Level II codes from clinical notes, each with the
+/// evidence a coder needs to review it.
+#[derive(Debug, Parser)]
+#[command(name = "medcode", version, about, long_about = None)]
+#[command(
+    after_help = "Logging: -v shows debug output, -vv trace output, on standard error; \
+RUST_LOG=medcode=debug does the same. Debug and trace output may contain note text (patient \
+data): do not share it. Lower levels never contain note text."
+)]
+pub struct Cli {
+    /// More logging on standard error (-v debug, -vv trace). May include note text.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Suggest codes for one or more notes (a file, several files, or `-` / nothing for stdin).
+    Suggest(SuggestArgs),
+    /// Print how the grammar splits a note: sections, sentences and tokens with spans.
+    Tokens(TokensArgs),
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Human-readable text.
+    Text,
+    /// JSON: one report object per note, one per line.
+    Json,
+}
+
+/// When to colour text output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    /// Colour when standard output is a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+#[derive(Debug, clap::Args)]
+struct SuggestArgs {
+    /// Note files; `-` or none reads standard input.
+    files: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Coding setting: outpatient codes only confirmed diagnoses; inpatient codes uncertain
+    /// diagnoses as confirmed.
+    #[arg(long, value_enum, default_value_t = Setting::Outpatient)]
+    setting: Setting,
+    /// Colour in text output.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+    /// Largest note accepted, in bytes.
+    #[arg(long, default_value_t = DEFAULT_MAX_NOTE_BYTES)]
+    max_note_size: u64,
+}
+
+#[derive(Debug, clap::Args)]
+struct TokensArgs {
+    /// The note file; `-` reads standard input.
+    file: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Largest note accepted, in bytes.
+    #[arg(long, default_value_t = DEFAULT_MAX_NOTE_BYTES)]
+    max_note_size: u64,
+}
+
+/// Parses arguments, sets up logging and runs the command.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let result = match cli.command {
+        Command::Suggest(args) => suggest::run(args),
+        Command::Tokens(args) => tokens::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "medcode=debug,warn",
+        _ => "medcode=trace,debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
+
+/// True when text output should be coloured.
+fn use_color(color: Color) -> bool {
+    use std::io::IsTerminal;
+    match color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal(),
+    }
+}

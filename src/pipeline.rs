@@ -1,0 +1,154 @@
+//! The pipeline: tokenize → normalise → match → context → policy → report.
+//!
+//! [`Engine`] holds everything that is loaded once (catalogue, rules, dictionary, context pack,
+//! matcher) and runs notes through the stages with [`Engine::suggest`]. It is `Send + Sync`, so
+//! one engine serves many notes in parallel.
+//!
+//! # Examples
+//! ```
+//! use medcode::pipeline::{Engine, Options};
+//! let engine = Engine::builtin().unwrap();
+//! let report = engine
+//!     .suggest("note-1", "ASSESSMENT: Type 2 diabetes. No chest pain.", &Options::default())
+//!     .unwrap();
+//! assert_eq!(report.suggestions[0].code, "E11.9");
+//! assert_eq!(report.rejected[0].code, "R07.9");
+//! ```
+
+use crate::context::{ContextEngine, ContextError};
+use crate::dictionary::{Dictionary, DictionaryError};
+use crate::matcher::{Matcher, TermMatcher};
+use crate::normalize::normalize_document;
+use crate::policy::{self, Setting};
+use crate::report::{Report, SCHEMA_VERSION, Warning};
+use crate::rules::{RuleError, RuleSet};
+use crate::sections::{CatalogueError, SectionCatalogue, SectionCategory};
+use crate::tokenize::{LexError, Tokenizer};
+
+/// Errors building an engine or running a note through it.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// A section catalogue is invalid.
+    #[error(transparent)]
+    Catalogue(#[from] CatalogueError),
+    /// A rule pack is invalid.
+    #[error(transparent)]
+    Rules(#[from] RuleError),
+    /// A context pack is invalid.
+    #[error(transparent)]
+    Context(#[from] ContextError),
+    /// A dictionary is invalid.
+    #[error(transparent)]
+    Dictionary(#[from] DictionaryError),
+    /// The grammar failed on a note.
+    #[error(transparent)]
+    Lex(#[from] LexError),
+}
+
+/// Per-run options.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Inpatient or outpatient guidelines.
+    pub setting: Setting,
+}
+
+/// Everything loaded once, ready to code notes.
+pub struct Engine {
+    tokenizer: Tokenizer,
+    context: ContextEngine,
+    rules: RuleSet,
+    dictionary: Dictionary,
+    matcher: Box<dyn Matcher>,
+}
+
+impl Engine {
+    /// An engine with the embedded catalogue, context pack, rule packs and dictionary.
+    ///
+    /// # Errors
+    /// Only if an embedded file is invalid, which the test suite rules out.
+    pub fn builtin() -> Result<Engine, EngineError> {
+        let dictionary = Dictionary::starter()?;
+        let rules = RuleSet::builtin(&dictionary)?;
+        Ok(Engine::new(
+            SectionCatalogue::builtin()?,
+            ContextEngine::builtin()?,
+            rules,
+            dictionary,
+        ))
+    }
+
+    /// An engine from its parts, with the simple term matcher.
+    pub fn new(
+        catalogue: SectionCatalogue,
+        context: ContextEngine,
+        rules: RuleSet,
+        dictionary: Dictionary,
+    ) -> Engine {
+        let matcher = Box::new(TermMatcher::new(&rules));
+        Engine {
+            tokenizer: Tokenizer::new(catalogue),
+            context,
+            rules,
+            dictionary,
+            matcher,
+        }
+    }
+
+    /// The tokenizer, for callers that only need the parse.
+    pub fn tokenizer(&self) -> &Tokenizer {
+        &self.tokenizer
+    }
+
+    /// The loaded rules.
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    /// The dictionary in use.
+    pub fn dictionary(&self) -> &Dictionary {
+        &self.dictionary
+    }
+
+    /// Runs one note through the pipeline.
+    ///
+    /// # Errors
+    /// [`EngineError::Lex`] only if the grammar fails, which its catch-all rule prevents.
+    pub fn suggest(
+        &self,
+        note_id: &str,
+        text: &str,
+        options: &Options,
+    ) -> Result<Report, EngineError> {
+        let _span = tracing::info_span!("suggest", bytes = text.len()).entered();
+        let doc = self.tokenizer.tokenize(text)?;
+        let words = normalize_document(&doc);
+        let candidates = self.matcher.find(&doc, &words);
+        let context = self.context.analyze(&doc);
+        let (suggestions, rejected, mut warnings) = policy::resolve(
+            &doc,
+            &candidates,
+            &context,
+            &self.rules,
+            &self.dictionary,
+            options.setting,
+        );
+        if doc.tokens.is_empty() {
+            warnings.insert(0, Warning::EmptyNote);
+        } else if doc
+            .sections
+            .iter()
+            .all(|s| s.category == SectionCategory::Unlabeled)
+        {
+            warnings.insert(0, Warning::NoSections);
+        }
+        Ok(Report {
+            schema_version: SCHEMA_VERSION,
+            note_id: note_id.to_string(),
+            setting: options.setting,
+            dictionary_release: self.dictionary.release().to_string(),
+            suggestions,
+            rejected,
+            warnings,
+        })
+    }
+}

@@ -1,0 +1,123 @@
+//! Stage 6: the report — what medcode tells the reviewer, as typed data.
+//!
+//! A [`Report`] is plain serde data: the JSON output is its serialisation (schema version
+//! [`SCHEMA_VERSION`]), and [`text::render`] draws it for a terminal. The library builds reports
+//! and never prints them.
+
+pub mod text;
+
+use serde::{Deserialize, Serialize};
+
+use crate::code::CodeSystem;
+use crate::context::Modifier;
+use crate::policy::Setting;
+use crate::sections::SectionCategory;
+use crate::span::{Position, Span};
+
+/// Version of the JSON report layout. Bumped on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Everything medcode has to say about one note.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// Version of this layout.
+    pub schema_version: u32,
+    /// The note's id (its file name, or what the caller gave).
+    pub note_id: String,
+    /// Inpatient or outpatient coding rules.
+    pub setting: Setting,
+    /// The dictionary release codes were checked against.
+    pub dictionary_release: String,
+    /// Codes suggested for review, best first.
+    pub suggestions: Vec<Suggestion>,
+    /// Candidates that were found and not suggested, with why.
+    pub rejected: Vec<Rejected>,
+    /// Things the reviewer should know about the note or the run.
+    pub warnings: Vec<Warning>,
+}
+
+/// How far a suggestion can be trusted as it stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Ready for the coder's usual review.
+    Suggested,
+    /// Something needs a closer look (not billable, uncertain diagnosis coded as confirmed...).
+    NeedsReview,
+}
+
+/// A suggested code with its evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Suggestion {
+    /// The code.
+    pub code: String,
+    /// Its code system.
+    pub system: CodeSystem,
+    /// Its title from the dictionary.
+    pub title: String,
+    /// Suggested or needs review.
+    pub status: Status,
+    /// 0 to 1.
+    pub confidence: f32,
+    /// The rule that produced it.
+    pub rule: String,
+    /// Plain-English reason.
+    pub reason: String,
+    /// Every place in the note that supports it.
+    pub evidence: Vec<Evidence>,
+    /// Notes for the reviewer (why it needs review, guideline applied).
+    pub flags: Vec<String>,
+}
+
+/// A candidate that was not suggested.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rejected {
+    /// The code the rule would have suggested.
+    pub code: String,
+    /// Its code system.
+    pub system: CodeSystem,
+    /// The rule that matched.
+    pub rule: String,
+    /// Why it was not suggested.
+    pub reason: String,
+    /// Where it was found.
+    pub evidence: Evidence,
+}
+
+/// One piece of evidence: a quoted span of the note and the context that was checked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// The quoted text.
+    pub text: String,
+    /// Byte offsets into the note.
+    pub span: Span,
+    /// Line and column of the first byte.
+    pub start: Position,
+    /// Line and column just past the last byte.
+    pub end: Position,
+    /// The section it is in.
+    pub section: SectionCategory,
+    /// The section heading as written, if any.
+    pub section_heading: Option<String>,
+    /// The rule term that matched.
+    pub term: String,
+    /// Context found around it (negation, history, family...).
+    pub modifiers: Vec<Modifier>,
+}
+
+/// Something about the note or the run that the reviewer should know.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Warning {
+    /// The note has no text to code.
+    EmptyNote,
+    /// The note has no recognised section headings.
+    NoSections,
+    /// A rule names a code the dictionary does not have.
+    UnknownCode {
+        /// The code.
+        code: String,
+        /// The rule.
+        rule: String,
+    },
+}

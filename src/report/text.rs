@@ -1,0 +1,111 @@
+//! The terminal rendering of a [`Report`]: one block per code, for a reviewer to read.
+
+use std::fmt::Write;
+
+use super::{Evidence, Report, Status, Warning};
+use crate::context::{Modifier, ModifierSource};
+
+/// Renders a report as plain text, one block per suggested code, then the rejected candidates.
+/// `color` adds ANSI colours for terminals.
+pub fn render(report: &Report, color: bool) -> String {
+    let paint = |code: &str, text: &str| {
+        if color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} — {} suggestion(s), {} rejected ({} setting, {})",
+        paint("1", &report.note_id),
+        report.suggestions.len(),
+        report.rejected.len(),
+        match report.setting {
+            crate::policy::Setting::Inpatient => "inpatient",
+            crate::policy::Setting::Outpatient => "outpatient",
+        },
+        report.dictionary_release
+    );
+    for warning in &report.warnings {
+        let _ = writeln!(
+            out,
+            "  {} {}",
+            paint("33", "warning:"),
+            describe_warning(warning)
+        );
+    }
+    for s in &report.suggestions {
+        let status = match s.status {
+            Status::Suggested => paint("32", "suggested"),
+            Status::NeedsReview => paint("33", "needs review"),
+        };
+        let _ = writeln!(
+            out,
+            "\n{} {} [{}] ({status}, confidence {:.2})",
+            paint("1", &s.code),
+            s.title,
+            s.system,
+            s.confidence
+        );
+        let _ = writeln!(out, "  rule:   {}", s.rule);
+        let _ = writeln!(out, "  reason: {}", s.reason);
+        for flag in &s.flags {
+            let _ = writeln!(out, "  {} {flag}", paint("33", "flag:"));
+        }
+        for e in &s.evidence {
+            write_evidence(&mut out, e);
+        }
+    }
+    if !report.rejected.is_empty() {
+        let _ = writeln!(out, "\n{}", paint("2", "Rejected candidates:"));
+        for r in &report.rejected {
+            let _ = writeln!(
+                out,
+                "  {} [{}] rule {} — {}",
+                r.code, r.system, r.rule, r.reason
+            );
+            write_evidence(&mut out, &r.evidence);
+        }
+    }
+    out
+}
+
+fn write_evidence(out: &mut String, e: &Evidence) {
+    let heading = e
+        .section_heading
+        .as_deref()
+        .map(|h| format!(" \"{h}\""))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "  evidence: \"{}\" at {} (bytes {}..{}), section {}{heading}",
+        e.text.replace('\n', " "),
+        e.start,
+        e.span.start,
+        e.span.end,
+        e.section
+    );
+    if !e.modifiers.is_empty() {
+        let context: Vec<String> = e.modifiers.iter().map(describe_modifier).collect();
+        let _ = writeln!(out, "  context:  {}", context.join("; "));
+    }
+}
+
+fn describe_modifier(m: &Modifier) -> String {
+    match &m.source {
+        ModifierSource::Trigger { text, .. } => format!("{} (\"{text}\")", m.category.name()),
+        ModifierSource::Section { section } => format!("{} ({section} section)", m.category.name()),
+    }
+}
+
+fn describe_warning(w: &Warning) -> String {
+    match w {
+        Warning::EmptyNote => "the note is empty".to_string(),
+        Warning::NoSections => "no section headings were recognised".to_string(),
+        Warning::UnknownCode { code, rule } => {
+            format!("rule {rule} names {code}, which the dictionary does not have")
+        }
+    }
+}
