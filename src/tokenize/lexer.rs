@@ -73,8 +73,9 @@ pub fn lex(text: &str) -> Result<Lexed, LexError> {
         lines: Vec::with_capacity(text.len() / 60),
         headings: Vec::new(),
     };
-    let mut start = 0;
-    while start < text.len() || (start == 0 && out.lines.is_empty()) {
+    // A UTF-8 byte order mark is not text: skip it, keeping offsets into the original.
+    let mut start = if text.starts_with('\u{FEFF}') { 3 } else { 0 };
+    while start < text.len() || out.lines.is_empty() {
         let end = chunk_end(text, start);
         lex_chunk(text, start, end, &mut out)?;
         if end == start {

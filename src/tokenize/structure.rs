@@ -85,8 +85,7 @@ fn mark_boundaries(text: &str, lexed: &Lexed, catalogue: &SectionCatalogue) -> V
         previous_line_end = Some(line.tokens.end - 1);
     }
     for candidate in &lexed.headings {
-        if let Some(mark) = heading_mark(text, tokens, candidate, catalogue) {
-            let at = candidate_start(tokens, candidate);
+        if let Some((at, mark)) = heading_mark(text, tokens, candidate, catalogue) {
             marks[at] = Some(mark);
         }
     }
@@ -276,13 +275,13 @@ fn is_heading_word(kind: TokenKind) -> bool {
     matches!(kind, TokenKind::Word | TokenKind::Abbreviation)
 }
 
-/// What a `Words:` candidate means: a section, a label, or nothing.
+/// What a `Words:` candidate means — a section, a label, or nothing — and the token it starts at.
 fn heading_mark(
     text: &str,
     tokens: &[Token],
     candidate: &HeadingCandidate,
     catalogue: &SectionCatalogue,
-) -> Option<Mark> {
+) -> Option<(usize, Mark)> {
     let range = candidate.tokens.clone();
     if range.is_empty() {
         return None;
@@ -297,21 +296,64 @@ fn heading_mark(
     let heading_text = heading.slice(text);
     let words = heading_text.split_whitespace().count();
     let len = range.len() + usize::from(has_marker(tokens, candidate));
-    match catalogue.lookup(heading_text) {
-        Some(HeadingKind::Section(category)) => Some(Mark::Section {
+    let at = candidate_start(tokens, candidate);
+    let mark = match catalogue.lookup(heading_text) {
+        Some(HeadingKind::Section(category)) => Mark::Section {
             category,
             len,
             heading,
-        }),
-        Some(HeadingKind::Subheading) => Some(Mark::Label(heading)),
-        None if is_unknown_section(heading_text, words) => Some(Mark::Section {
-            category: SectionCategory::Other,
-            len,
-            heading,
-        }),
-        None if words <= MAX_LABEL_WORDS => Some(Mark::Label(heading)),
-        None => None,
-    }
+        },
+        Some(HeadingKind::Subheading) => Mark::Label(heading),
+        None => {
+            if let Some(suffix) = known_suffix(text, tokens, range, catalogue) {
+                return Some(suffix);
+            }
+            if is_unknown_section(heading_text, words) {
+                Mark::Section {
+                    category: SectionCategory::Other,
+                    len,
+                    heading,
+                }
+            } else if words <= MAX_LABEL_WORDS {
+                Mark::Label(heading)
+            } else {
+                return None;
+            }
+        }
+    };
+    Some((at, mark))
+}
+
+/// `CT HEAD WITHOUT CONTRAST TECHNIQUE:` — when a capitalised candidate is unknown as a whole but
+/// ends with a known section heading, the section starts at that heading and the words before it
+/// stay in the previous sentence. Returns where the section starts and its mark.
+fn known_suffix(
+    text: &str,
+    tokens: &[Token],
+    range: Range<usize>,
+    catalogue: &SectionCatalogue,
+) -> Option<(usize, Mark)> {
+    let colon = range.end - 1;
+    (range.start + 1..colon)
+        .filter(|&i| tokens[i].kind == TokenKind::Word && tokens[i - 1].kind == TokenKind::Word)
+        .find_map(|i| {
+            let heading = heading_span(tokens, i..colon);
+            let words = heading.slice(text);
+            match catalogue.lookup(words)? {
+                HeadingKind::Section(category) if !words.chars().any(char::is_lowercase) => {
+                    let len = range.end - i;
+                    Some((
+                        i,
+                        Mark::Section {
+                            category,
+                            len,
+                            heading,
+                        },
+                    ))
+                }
+                _ => None,
+            }
+        })
 }
 
 fn has_marker(tokens: &[Token], candidate: &HeadingCandidate) -> bool {

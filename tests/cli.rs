@@ -1,0 +1,241 @@
+//! The `medcode` binary on good and bad input: every case gets a correct result or a clear
+//! error and a non-zero exit, never a panic.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn medcode(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_medcode"))
+        .args(args)
+        .env_remove("RUST_LOG")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("medcode runs");
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input).unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("medcode-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path.display().to_string()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+fn assert_no_panic(o: &Output) {
+    assert!(!stderr(o).contains("panicked"), "{}", stderr(o));
+}
+
+#[test]
+fn bad_inputs_get_clear_errors() {
+    let dir = temp_dir("bad");
+    let invalid = write(&dir, "latin1.txt", b"ASSESSMENT:\nCaf\xe9 au lait.\n");
+    let binary = write(
+        &dir,
+        "junk.bin",
+        &[0x7f, b'E', b'L', b'F', 0, 1, 2, 3, 0xff, 0xfe],
+    );
+    let missing = dir.join("missing.txt").display().to_string();
+    let directory = dir.display().to_string();
+    let cases: &[(&str, &str, &str)] = &[
+        ("missing file", &missing, "missing.txt: no such file"),
+        (
+            "directory",
+            &directory,
+            "is a directory, expected a note file",
+        ),
+        (
+            "invalid utf-8",
+            &invalid,
+            "latin1.txt: line 2: invalid UTF-8 at byte offset 15",
+        ),
+        ("binary junk", &binary, "junk.bin: looks like binary data"),
+    ];
+    for (name, path, expected) in cases {
+        let out = medcode(&["suggest", path], None);
+        assert_no_panic(&out);
+        assert!(!out.status.success(), "{name} must fail");
+        assert!(stderr(&out).contains(expected), "{name}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn one_bad_file_does_not_lose_the_others() {
+    let dir = temp_dir("mixed");
+    let good = write(&dir, "good.txt", b"ASSESSMENT: Hypertension.");
+    let bad = write(&dir, "bad.txt", b"\xff\xfe");
+    let out = medcode(&["suggest", &bad, &good], None);
+    assert!(!out.status.success());
+    assert!(stdout(&out).contains("I10"), "{}", stdout(&out));
+    assert!(stderr(&out).contains("1 of 2 note(s) could not be coded"));
+}
+
+#[test]
+fn size_limit_is_enforced_with_a_clear_error() {
+    let dir = temp_dir("size");
+    let note = write(&dir, "long.txt", "Hypertension. ".repeat(200).as_bytes());
+    let out = medcode(&["suggest", "--max-note-size", "1000", &note], None);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("note is 2800 bytes, over the limit of 1000 bytes"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_100_mb_note_is_refused_by_default_without_reading_it() {
+    let dir = temp_dir("huge");
+    let path = dir.join("huge.txt");
+    let file = std::fs::File::create(&path).unwrap();
+    file.set_len(100 * 1024 * 1024).unwrap();
+    let out = medcode(&["suggest", &path.display().to_string()], None);
+    std::fs::remove_file(&path).unwrap();
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("over the limit of 67108864 bytes"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn awkward_but_valid_notes_are_coded() {
+    let dir = temp_dir("valid");
+    let cases: &[(&str, &[u8], &str)] = &[
+        (
+            "windows line endings",
+            b"CHIEF COMPLAINT:\r\nCough.\r\nASSESSMENT:\r\nAsthma.\r\n",
+            "J45.909",
+        ),
+        ("tabs", b"ASSESSMENT:\tType 2 diabetes.\tStable.", "E11.9"),
+        (
+            "non-ascii",
+            "ASSESSMENT: Hypertension, BP ≥ 140. Café. 5 µg.".as_bytes(),
+            "I10",
+        ),
+        ("no sections", b"Patient has hypertension.", "I10"),
+        ("utf-8 bom", b"\xef\xbb\xbfASSESSMENT: Hypertension.", "I10"),
+    ];
+    for (name, bytes, code) in cases {
+        let path = write(&dir, "note.txt", bytes);
+        let out = medcode(&["suggest", "--format", "json", &path], None);
+        assert_no_panic(&out);
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        let codes: Vec<&str> = report["suggestions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["code"].as_str().unwrap())
+            .collect();
+        assert!(codes.contains(code), "{name}: {codes:?}");
+    }
+}
+
+#[test]
+fn empty_note_succeeds_with_a_warning() {
+    let out = medcode(&["suggest", "--format", "json", "-"], Some(b""));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["warnings"][0]["type"], "empty_note");
+    assert_eq!(report["suggestions"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn json_report_has_the_documented_shape() {
+    let note = b"HPI: Denies fever.\nASSESSMENT: Type 2 diabetes.";
+    let out = medcode(&["suggest", "--format", "json"], Some(note));
+    assert!(out.status.success());
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["note_id"], "<stdin>");
+    assert_eq!(report["setting"], "outpatient");
+    let suggestion = &report["suggestions"][0];
+    assert_eq!(suggestion["code"], "E11.9");
+    assert_eq!(suggestion["system"], "ICD-10-CM");
+    let evidence = &suggestion["evidence"][0];
+    let (start, end) = (
+        evidence["span"]["start"].as_u64().unwrap(),
+        evidence["span"]["end"].as_u64().unwrap(),
+    );
+    assert_eq!(&note[start as usize..end as usize], b"Type 2 diabetes");
+    assert_eq!(evidence["start"]["line"], 2);
+    assert_eq!(evidence["section"], "assessment");
+    let rejected = &report["rejected"][0];
+    assert_eq!(rejected["code"], "R50.9");
+    assert!(rejected["reason"].as_str().unwrap().contains("negated"));
+}
+
+#[test]
+fn text_report_quotes_evidence_with_line_and_column() {
+    let out = medcode(
+        &["suggest"],
+        Some(b"PLAN:\nStart lisinopril for hypertension."),
+    );
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(
+        text.contains("I10 Essential (primary) hypertension [ICD-10-CM]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("evidence: \"hypertension\" at 2:22"),
+        "{text}"
+    );
+    assert!(text.contains("section plan \"PLAN\""), "{text}");
+}
+
+#[test]
+fn tokens_prints_the_parse() {
+    let out = medcode(&["tokens", "-"], Some(b"PLAN: Rest 2.5 mg b.i.d."));
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(text.contains("section plan \"PLAN\""), "{text}");
+    assert!(text.contains("Measurement  \"2.5 mg\""), "{text}");
+    let out = medcode(&["tokens", "--format", "json", "-"], Some(b"PLAN: Rest."));
+    let parse: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(parse["sections"][0]["category"], "plan");
+}
+
+#[test]
+fn info_logging_never_contains_note_text() {
+    let out = Command::new(env!("CARGO_BIN_EXE_medcode"))
+        .args(["suggest", "-"])
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(b"ASSESSMENT: Zebrafinch syndrome.")?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert!(out.status.success());
+    assert!(!stderr(&out).contains("Zebrafinch"), "{}", stderr(&out));
+}

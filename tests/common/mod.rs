@@ -1,0 +1,93 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use medcode::document::Document;
+
+/// The directory with the official files and real notes, from `MEDCODE_DATA_DIR`; prints why a
+/// test is skipped when it is unset.
+pub fn data_dir(test: &str) -> Option<PathBuf> {
+    match std::env::var_os("MEDCODE_DATA_DIR") {
+        Some(dir) => Some(PathBuf::from(dir)),
+        None => {
+            eprintln!("skipped {test}: MEDCODE_DATA_DIR is not set (CI sets it to ../shared/data)");
+            None
+        }
+    }
+}
+
+/// Reads the `transcription` column of the MTSamples CSV.
+pub fn mtsamples(dir: &std::path::Path) -> Vec<String> {
+    let path = dir.join("notes/mtsamples_dev.csv");
+    let mut reader = csv::Reader::from_path(&path).expect("mtsamples_dev.csv opens");
+    let headers = reader.headers().expect("CSV has headers").clone();
+    let column = headers
+        .iter()
+        .position(|h| h == "transcription")
+        .expect("CSV has a transcription column");
+    reader
+        .records()
+        .map(|r| r.expect("CSV record")[column].to_string())
+        .collect()
+}
+
+/// Checks the document invariants: tokens in order, not overlapping, whitespace between them;
+/// sentences and sections contiguous and covering every token once.
+pub fn check_invariants(doc: &Document<'_>) -> Result<(), String> {
+    let text = doc.text;
+    // A leading byte order mark is skipped by the tokenizer.
+    let mut previous_end = if text.starts_with('\u{FEFF}') { 3 } else { 0 };
+    for (i, token) in doc.tokens.iter().enumerate() {
+        if token.span.start < previous_end || token.span.is_empty() {
+            return Err(format!("token {i} {:?} overlaps or is empty", token.span));
+        }
+        let gap = &text[previous_end..token.span.start];
+        if !gap.chars().all(char::is_whitespace) {
+            return Err(format!(
+                "non-whitespace {gap:?} between tokens before token {i}"
+            ));
+        }
+        previous_end = token.span.end;
+    }
+    if !text[previous_end..].chars().all(char::is_whitespace) {
+        return Err(format!(
+            "text after the last token: {:?}",
+            &text[previous_end..]
+        ));
+    }
+    let mut next_token = 0;
+    for (i, sentence) in doc.sentences.iter().enumerate() {
+        if sentence.tokens.start != next_token || sentence.tokens.is_empty() {
+            return Err(format!(
+                "sentence {i} tokens {:?} not contiguous",
+                sentence.tokens
+            ));
+        }
+        let first = doc.tokens[sentence.tokens.start].span;
+        let last = doc.tokens[sentence.tokens.end - 1].span;
+        if sentence.span != first.cover(last) {
+            return Err(format!("sentence {i} span does not match its tokens"));
+        }
+        next_token = sentence.tokens.end;
+    }
+    if next_token != doc.tokens.len() {
+        return Err("sentences do not cover every token".to_string());
+    }
+    let mut next_sentence = 0;
+    for (i, section) in doc.sections.iter().enumerate() {
+        if section.sentences.start != next_sentence {
+            return Err(format!("section {i} sentences not contiguous"));
+        }
+        for s in section.sentences.clone() {
+            if doc.sentences[s].section != i {
+                return Err(format!("sentence {s} does not point back at section {i}"));
+            }
+        }
+        next_sentence = section.sentences.end;
+    }
+    if next_sentence != doc.sentences.len() {
+        return Err("sections do not cover every sentence".to_string());
+    }
+    Ok(())
+}
