@@ -17,11 +17,12 @@
 
 use crate::context::{ContextEngine, ContextError};
 use crate::dictionary::{Dictionary, DictionaryError};
-use crate::matcher::{Matcher, TermMatcher};
+use crate::document::Document;
+use crate::matcher::{MatchResult, Matcher, RuleMatcher};
 use crate::normalize::normalize_document;
 use crate::policy::{self, Setting};
-use crate::report::{Report, SCHEMA_VERSION, Warning};
-use crate::rules::{RuleError, RuleSet};
+use crate::report::{Report, SCHEMA_VERSION, TraceEntry, Warning};
+use crate::rules::{Diagnostic, PackSource, RuleError, RuleSet};
 use crate::sections::{CatalogueError, SectionCatalogue, SectionCategory};
 use crate::tokenize::{LexError, Tokenizer};
 
@@ -50,6 +51,8 @@ pub enum EngineError {
 pub struct Options {
     /// Inpatient or outpatient guidelines.
     pub setting: Setting,
+    /// Include the matcher's trace (matched, partial and vetoed anchors) in the report.
+    pub trace: bool,
 }
 
 /// Everything loaded once, ready to code notes.
@@ -77,14 +80,36 @@ impl Engine {
         ))
     }
 
-    /// An engine from its parts, with the simple term matcher.
+    /// An engine with the embedded defaults plus user rule packs layered over the bundled ones.
+    /// Returns the diagnostics of all packs (warnings included).
+    ///
+    /// # Errors
+    /// [`EngineError::Rules`] when any pack has an error; every diagnostic is in it.
+    pub fn with_rule_packs(extra: &[PackSource]) -> Result<(Engine, Vec<Diagnostic>), EngineError> {
+        let dictionary = Dictionary::starter()?;
+        let mut sources = PackSource::builtin();
+        sources.extend_from_slice(extra);
+        let (rules, diagnostics) = RuleSet::load(&sources, &dictionary);
+        if diagnostics.iter().any(Diagnostic::is_error) {
+            return Err(EngineError::Rules(RuleError { diagnostics }));
+        }
+        let engine = Engine::new(
+            SectionCatalogue::builtin()?,
+            ContextEngine::builtin()?,
+            rules,
+            dictionary,
+        );
+        Ok((engine, diagnostics))
+    }
+
+    /// An engine from its parts, with the rule matcher.
     pub fn new(
         catalogue: SectionCatalogue,
         context: ContextEngine,
         rules: RuleSet,
         dictionary: Dictionary,
     ) -> Engine {
-        let matcher = Box::new(TermMatcher::new(&rules));
+        let matcher = Box::new(RuleMatcher::new(&rules));
         Engine {
             tokenizer: Tokenizer::new(catalogue),
             context,
@@ -122,16 +147,17 @@ impl Engine {
         let _span = tracing::info_span!("suggest", bytes = text.len()).entered();
         let doc = self.tokenizer.tokenize(text)?;
         let words = normalize_document(&doc);
-        let candidates = self.matcher.find(&doc, &words);
+        let found: MatchResult = self.matcher.find(&doc, &words);
         let context = self.context.analyze(&doc);
-        let (suggestions, rejected, mut warnings) = policy::resolve(
+        let resolved = policy::resolve(
             &doc,
-            &candidates,
+            &found,
             &context,
             &self.rules,
             &self.dictionary,
             options.setting,
         );
+        let mut warnings = resolved.warnings;
         if doc.tokens.is_empty() {
             warnings.insert(0, Warning::EmptyNote);
         } else if doc
@@ -146,9 +172,60 @@ impl Engine {
             note_id: note_id.to_string(),
             setting: options.setting,
             dictionary_release: self.dictionary.release().to_string(),
-            suggestions,
-            rejected,
+            suggestions: resolved.suggestions,
+            rejected: resolved.rejected,
             warnings,
+            trace: options.trace.then(|| trace(&doc, &found, &self.rules)),
         })
     }
+}
+
+/// What decided each anchor: matched (with the code selected), partial (what was missing), vetoed.
+fn trace(doc: &Document<'_>, found: &MatchResult, rules: &RuleSet) -> Vec<TraceEntry> {
+    let entry = |rule: usize,
+                 tokens: &std::ops::Range<usize>,
+                 term: &str,
+                 outcome: &str,
+                 detail: String| {
+        let span = doc.tokens[tokens.start]
+            .span
+            .cover(doc.tokens[tokens.end - 1].span);
+        TraceEntry {
+            rule: rules.rules()[rule].id.clone(),
+            outcome: outcome.to_string(),
+            text: doc.slice(span).to_string(),
+            span,
+            start: doc.position(span.start),
+            term: term.to_string(),
+            detail,
+        }
+    };
+    let mut out: Vec<TraceEntry> = found
+        .candidates
+        .iter()
+        .map(|c| {
+            let detail = match &c.refined_by {
+                Some(by) => format!("code {} (refined by {by})", c.code),
+                None => format!("code {}", c.code),
+            };
+            entry(c.rule, &c.tokens, &c.term, "matched", detail)
+        })
+        .collect();
+    out.extend(
+        found
+            .partial
+            .iter()
+            .map(|p| entry(p.rule, &p.tokens, &p.term, "partial", p.missing.clone())),
+    );
+    out.extend(found.vetoed.iter().map(|v| {
+        entry(
+            v.rule,
+            &v.tokens,
+            &v.term,
+            "vetoed",
+            format!("veto term \"{}\"", v.veto),
+        )
+    }));
+    out.sort_by_key(|e| (e.span.start, e.rule.clone()));
+    out
 }

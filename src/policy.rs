@@ -1,25 +1,40 @@
 //! Stage 5: coding policy — ICD-10-CM conventions that turn candidates into suggestions.
 //!
-//! Given the candidates the matcher found and the context of each, [`resolve`] decides what to
-//! suggest and what to reject, following the ICD-10-CM Official Guidelines:
-//! negated and ruled-out conditions are not coded; uncertain diagnoses are coded as confirmed for
-//! inpatient discharges but not for outpatient visits; historical evidence selects a rule's
-//! personal-history code and family evidence its family-history code, or nothing. One suggestion
-//! is made per code, carrying all of its evidence.
+//! Given what the matcher found and the context of each candidate, [`resolve`] decides what to
+//! suggest and what to reject, following the ICD-10-CM Official Guidelines: negated and
+//! ruled-out conditions are not coded; uncertain diagnoses are coded as confirmed for inpatient
+//! discharges (Section II.H) but not for outpatient visits (Section IV.H), where a rule may name
+//! the symptom code to use; historical evidence selects a rule's personal-history code and family
+//! evidence its family-history code, or nothing. A past-history section does not make a condition
+//! historical when the same code is affirmed elsewhere in the note (a chronic condition under
+//! treatment is current). Combination codes replace the codes they combine. One suggestion is made
+//! per code, carrying all of its evidence.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::code::CodeSystem;
 use crate::context::{ContextCategory, ContextIndex, Modifier, ModifierSource};
 use crate::dictionary::Dictionary;
 use crate::document::Document;
-use crate::matcher::Candidate;
+use crate::matcher::{Candidate, MatchResult};
 use crate::report::{Evidence, Rejected, Status, Suggestion, Warning};
-use crate::rules::{Rule, RuleSet};
+use crate::rules::{Action, Rule, RuleSet};
 
 /// Which guideline set applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Setting {
     /// Outpatient visit: uncertain diagnoses are not coded (Section IV.H).
@@ -32,84 +47,204 @@ pub enum Setting {
 /// What the context of one candidate means for coding.
 #[derive(Debug, Clone, PartialEq)]
 enum Decision {
-    /// Code the rule's code.
-    Code { flag: Option<String> },
-    /// Code another code (history or family).
-    Switch { code: String, why: String },
+    /// Code this code, with an optional flag for the reviewer and a reason override.
+    Code {
+        code: String,
+        flag: Option<String>,
+        why: Option<String>,
+    },
     /// Do not code.
     Reject(String),
 }
 
-/// Turns candidates into suggestions and rejections.
+/// The outcome of the policy stage.
+#[derive(Debug, Clone, Default)]
+pub struct Resolved {
+    /// Suggested codes.
+    pub suggestions: Vec<Suggestion>,
+    /// Rejected candidates.
+    pub rejected: Vec<Rejected>,
+    /// Warnings.
+    pub warnings: Vec<Warning>,
+}
+
+/// Turns the matcher's findings into suggestions and rejections.
 pub fn resolve(
     doc: &Document<'_>,
-    candidates: &[Candidate],
+    found: &MatchResult,
     context: &ContextIndex,
     rules: &RuleSet,
     dictionary: &Dictionary,
     setting: Setting,
-) -> (Vec<Suggestion>, Vec<Rejected>, Vec<Warning>) {
-    let _span = tracing::info_span!("policy", candidates = candidates.len()).entered();
-    let mut suggestions: BTreeMap<(crate::code::CodeSystem, String), Suggestion> = BTreeMap::new();
-    let mut rejected = Vec::new();
-    let mut warnings = Vec::new();
-    for candidate in candidates {
+) -> Resolved {
+    let _span = tracing::info_span!("policy", candidates = found.candidates.len()).entered();
+    let mut out = Resolved::default();
+    let with_context: Vec<(&Candidate, Vec<Modifier>)> = found
+        .candidates
+        .iter()
+        .map(|c| (c, context.modifiers_for(doc, c.tokens.clone())))
+        .collect();
+    // Codes affirmed by the text itself (no trigger at all): section context alone does not make
+    // these historical or family elsewhere in the note.
+    let affirmed: HashSet<&str> = with_context
+        .iter()
+        .filter(|(_, m)| m.is_empty())
+        .map(|(c, _)| c.code.as_str())
+        .collect();
+    let mut suggestions: BTreeMap<(CodeSystem, String), Suggestion> = BTreeMap::new();
+    for (candidate, modifiers) in &with_context {
         let rule = &rules.rules()[candidate.rule];
-        let modifiers = context.modifiers_for(doc, candidate.tokens.clone());
-        let evidence = evidence(doc, candidate, modifiers.clone());
-        let (code, flag, reason) = match decide(rule, &modifiers, setting) {
-            Decision::Reject(reason) => {
-                rejected.push(Rejected {
-                    code: rule.code.clone(),
-                    system: rule.system,
-                    rule: rule.id.clone(),
-                    reason,
-                    evidence,
-                });
-                continue;
-            }
-            Decision::Code { flag } => (rule.code.clone(), flag, rule.reason.clone()),
-            Decision::Switch { code, why } => (code, None, why),
+        let modifiers: Vec<Modifier> = if affirmed.contains(candidate.code.as_str()) {
+            modifiers
+                .iter()
+                .filter(|m| !from_section(m))
+                .cloned()
+                .collect()
+        } else {
+            modifiers.clone()
         };
-        let Some(entry) = dictionary.get(rule.system, &code) else {
-            warnings.push(Warning::UnknownCode {
-                code,
-                rule: rule.id.clone(),
-            });
-            continue;
-        };
-        let suggestion = suggestions
-            .entry((rule.system, code.clone()))
-            .or_insert_with(|| Suggestion {
-                code: code.clone(),
+        let evidence = evidence(doc, candidate, rule, modifiers.clone());
+        match decide(rule, &candidate.code, &modifiers, setting) {
+            Decision::Reject(reason) => out.rejected.push(Rejected {
+                code: candidate.code.clone(),
                 system: rule.system,
-                title: entry.title.clone(),
-                status: Status::Suggested,
-                confidence: rule.confidence,
                 rule: rule.id.clone(),
                 reason,
-                evidence: Vec::new(),
-                flags: Vec::new(),
-            });
-        suggestion.evidence.push(evidence);
-        if !entry.billable {
-            add_flag(
-                suggestion,
-                "not a billable code: choose a more specific child code",
-            );
-        }
-        if let Some(flag) = flag {
-            add_flag(suggestion, &flag);
+                evidence,
+            }),
+            Decision::Code { code, flag, why } => {
+                let Some(entry) = dictionary.get(rule.system, &code) else {
+                    out.warnings.push(Warning::UnknownCode {
+                        code,
+                        rule: rule.id.clone(),
+                    });
+                    continue;
+                };
+                let suggestion = suggestions
+                    .entry((rule.system, code.clone()))
+                    .or_insert_with(|| Suggestion {
+                        code: code.clone(),
+                        system: rule.system,
+                        title: entry.title.clone(),
+                        status: Status::Suggested,
+                        confidence: rule.confidence,
+                        rule: rule.id.clone(),
+                        reason: why.unwrap_or_else(|| reason(rule, candidate, &evidence.text)),
+                        evidence: Vec::new(),
+                        units: candidate.units,
+                        flags: Vec::new(),
+                    });
+                suggestion.evidence.push(evidence);
+                if !entry.billable {
+                    add_flag(
+                        suggestion,
+                        "not a billable code: choose a more specific child code",
+                    );
+                }
+                if let Some(flag) = flag {
+                    add_flag(suggestion, &flag);
+                }
+            }
         }
     }
+    for vetoed in &found.vetoed {
+        let rule = &rules.rules()[vetoed.rule];
+        let candidate = Candidate {
+            rule: vetoed.rule,
+            code: rule.code.clone(),
+            tokens: vetoed.tokens.clone(),
+            sentence: vetoed.sentence,
+            term: vetoed.term.clone(),
+            refined_by: None,
+            value: None,
+            units: None,
+        };
+        out.rejected.push(Rejected {
+            code: rule.code.clone(),
+            system: rule.system,
+            rule: rule.id.clone(),
+            reason: format!("vetoed: \"{}\" in the same sentence", vetoed.veto),
+            evidence: evidence(doc, &candidate, rule, Vec::new()),
+        });
+    }
     let mut suggestions: Vec<Suggestion> = suggestions.into_values().collect();
+    apply_combinations(&mut suggestions, &mut out.rejected, rules);
     suggestions.sort_by(|a, b| {
         b.confidence
             .total_cmp(&a.confidence)
             .then(a.system.cmp(&b.system))
             .then(a.code.cmp(&b.code))
     });
-    (suggestions, rejected, warnings)
+    out.suggestions = suggestions;
+    out
+}
+
+/// True for context implied by the section rather than said in the sentence.
+fn from_section(modifier: &Modifier) -> bool {
+    matches!(modifier.source, ModifierSource::Section { .. })
+}
+
+/// Combination codes: a suggestion from a rule with `combine` stays only when every rule it
+/// requires also produced a suggestion; then the suggestions of the rules it replaces go.
+fn apply_combinations(
+    suggestions: &mut Vec<Suggestion>,
+    rejected: &mut Vec<Rejected>,
+    rules: &RuleSet,
+) {
+    let fired =
+        |s: &Suggestion| -> Vec<String> { s.evidence.iter().map(|e| e.rule.clone()).collect() };
+    let all_fired: HashSet<String> = suggestions.iter().flat_map(fired).collect();
+    let mut replaced: Vec<(String, String)> = Vec::new(); // (rule id, by code)
+    suggestions.retain_mut(|s| {
+        let Some(combine) = rules.get(&s.rule).and_then(|r| r.combine.as_ref()) else {
+            return true;
+        };
+        let missing: Vec<&String> = combine
+            .requires
+            .iter()
+            .filter(|id| !all_fired.contains(*id))
+            .collect();
+        if !missing.is_empty() {
+            let ids: Vec<&str> = missing.iter().map(|m| m.as_str()).collect();
+            rejected.push(Rejected {
+                code: s.code.clone(),
+                system: s.system,
+                rule: s.rule.clone(),
+                reason: format!(
+                    "combination code needs {} documented as well",
+                    ids.join(", ")
+                ),
+                evidence: s.evidence[0].clone(),
+            });
+            return false;
+        }
+        replaced.extend(
+            combine
+                .replaces
+                .iter()
+                .map(|id| (id.clone(), s.code.clone())),
+        );
+        if let Some(prompt) = &combine.prompt {
+            s.flags.push(prompt.clone());
+        }
+        true
+    });
+    suggestions.retain(|s| {
+        let by = replaced
+            .iter()
+            .find(|(id, _)| s.evidence.iter().all(|e| &e.rule == id));
+        if let Some((_, code)) = by {
+            rejected.push(Rejected {
+                code: s.code.clone(),
+                system: s.system,
+                rule: s.rule.clone(),
+                reason: format!("replaced by the combination code {code}"),
+                evidence: s.evidence[0].clone(),
+            });
+            return false;
+        }
+        true
+    });
 }
 
 fn add_flag(suggestion: &mut Suggestion, flag: &str) {
@@ -120,57 +255,78 @@ fn add_flag(suggestion: &mut Suggestion, flag: &str) {
 }
 
 /// Applies the guideline for the strongest context present. Precedence: negated, family,
-/// hypothetical, historical, uncertain.
-fn decide(rule: &Rule, modifiers: &[Modifier], setting: Setting) -> Decision {
+/// hypothetical, historical, uncertain. A rule's `context` overrides the default action.
+fn decide(rule: &Rule, code: &str, modifiers: &[Modifier], setting: Setting) -> Decision {
     let find = |category| modifiers.iter().find(|m| m.category == category);
+    let code_it = |code: &str, flag: Option<String>, why: Option<String>| Decision::Code {
+        code: code.to_string(),
+        flag,
+        why,
+    };
+    let apply = |action: &Option<Action>, m: &Modifier, what: &str, switch: &str| match action {
+        Some(Action::Keep) => code_it(
+            code,
+            Some(format!("{what} ({}) kept by the rule", cue(m))),
+            None,
+        ),
+        Some(Action::Code(other)) => code_it(
+            other,
+            None,
+            Some(format!("{what} ({}): {switch} {other}", cue(m))),
+        ),
+        Some(Action::Reject) | None => Decision::Reject(format!("{what} ({}): not coded", cue(m))),
+    };
     if let Some(m) = find(ContextCategory::Negated) {
-        return Decision::Reject(format!(
-            "negated ({}): negated conditions are not coded",
-            cue(m)
-        ));
+        return apply(&rule.context.negated, m, "negated", "coded as");
     }
     if let Some(m) = find(ContextCategory::Family) {
-        return match &rule.family_code {
-            Some(code) => Decision::Switch {
-                code: code.clone(),
-                why: format!("family history ({}): coded as family history", cue(m)),
-            },
-            None => Decision::Reject(format!(
-                "about a family member ({}), and the rule has no family-history code",
-                cue(m)
-            )),
-        };
+        return apply(
+            &rule.context.family,
+            m,
+            "family history",
+            "coded as family history",
+        );
     }
     if let Some(m) = find(ContextCategory::Hypothetical) {
-        return Decision::Reject(format!("hypothetical ({}): not coded", cue(m)));
+        return apply(&rule.context.hypothetical, m, "hypothetical", "coded as");
     }
     if let Some(m) = find(ContextCategory::Historical) {
-        return match &rule.history_code {
-            Some(code) => Decision::Switch {
-                code: code.clone(),
-                why: format!("history ({}): coded as personal history", cue(m)),
-            },
-            None => Decision::Reject(format!(
-                "historical ({}), and the rule has no personal-history code",
-                cue(m)
-            )),
-        };
+        return apply(
+            &rule.context.historical,
+            m,
+            "history",
+            "coded as personal history",
+        );
     }
     if let Some(m) = find(ContextCategory::Uncertain) {
-        return match setting {
-            Setting::Outpatient => Decision::Reject(format!(
-                "uncertain ({}): outpatient guidelines code only confirmed diagnoses (Section IV.H)",
-                cue(m)
-            )),
-            Setting::Inpatient => Decision::Code {
-                flag: Some(format!(
+        return match (setting, &rule.context.uncertain) {
+            (_, Some(Action::Keep)) => code_it(code, None, None),
+            (_, Some(Action::Reject)) => {
+                Decision::Reject(format!("uncertain ({}): not coded", cue(m)))
+            }
+            (Setting::Inpatient, _) => code_it(
+                code,
+                Some(format!(
                     "uncertain diagnosis ({}) coded as confirmed per inpatient guideline (Section II.H)",
                     cue(m)
                 )),
-            },
+                None,
+            ),
+            (Setting::Outpatient, Some(Action::Code(symptom))) => code_it(
+                symptom,
+                None,
+                Some(format!(
+                    "uncertain ({}): outpatient guidelines code the symptom {symptom} instead (Section IV.H)",
+                    cue(m)
+                )),
+            ),
+            (Setting::Outpatient, None) => Decision::Reject(format!(
+                "uncertain ({}): outpatient guidelines code only confirmed diagnoses (Section IV.H)",
+                cue(m)
+            )),
         };
     }
-    Decision::Code { flag: None }
+    code_it(code, None, None)
 }
 
 /// How a modifier was cued, for reasons: `"denies"` or `family_history section`.
@@ -181,7 +337,27 @@ fn cue(modifier: &Modifier) -> String {
     }
 }
 
-fn evidence(doc: &Document<'_>, candidate: &Candidate, modifiers: Vec<Modifier>) -> Evidence {
+/// Fills the rule's reason template.
+fn reason(rule: &Rule, candidate: &Candidate, evidence: &str) -> String {
+    rule.reason
+        .replace("{evidence}", evidence)
+        .replace("{code}", &candidate.code)
+        .replace(
+            "{value}",
+            &candidate.value.map(|v| v.to_string()).unwrap_or_default(),
+        )
+        .replace(
+            "{units}",
+            &candidate.units.map(|u| u.to_string()).unwrap_or_default(),
+        )
+}
+
+fn evidence(
+    doc: &Document<'_>,
+    candidate: &Candidate,
+    rule: &Rule,
+    modifiers: Vec<Modifier>,
+) -> Evidence {
     let span = doc.tokens[candidate.tokens.start]
         .span
         .cover(doc.tokens[candidate.tokens.end - 1].span);
@@ -193,7 +369,9 @@ fn evidence(doc: &Document<'_>, candidate: &Candidate, modifiers: Vec<Modifier>)
         end: doc.position(span.end),
         section: section.category,
         section_heading: section.heading.map(|h| doc.slice(h).to_string()),
+        rule: rule.id.clone(),
         term: candidate.term.clone(),
+        refined_by: candidate.refined_by.clone(),
         modifiers,
     }
 }

@@ -1,5 +1,7 @@
 //! Argument parsing and dispatch. Only the CLI prints; the library returns data.
 
+mod config;
+mod rules;
 mod suggest;
 mod tokens;
 
@@ -24,6 +26,13 @@ pub struct Cli {
     /// More logging on standard error (-v debug, -vv trace). May include note text.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     verbose: u8,
+    /// Project config file (default: ./medcode.yaml when present).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Extra rule pack file or directory, layered over the bundled packs (repeatable; also
+    /// MEDCODE_RULES, paths separated by `:`).
+    #[arg(long = "rules", global = true)]
+    rule_paths: Vec<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -34,6 +43,9 @@ enum Command {
     Suggest(SuggestArgs),
     /// Print how the grammar splits a note: sections, sentences and tokens with spans.
     Tokens(TokensArgs),
+    /// The rule author's toolchain: check, test, list, show, new, schema.
+    #[command(subcommand)]
+    Rules(rules::RulesCommand),
 }
 
 /// Output formats.
@@ -73,6 +85,10 @@ struct SuggestArgs {
     /// Largest note accepted, in bytes.
     #[arg(long, default_value_t = DEFAULT_MAX_NOTE_BYTES)]
     max_note_size: u64,
+    /// Show, for each rule that matched, partially matched or was vetoed, which tokens and
+    /// conditions decided it.
+    #[arg(long)]
+    trace: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -91,9 +107,11 @@ struct TokensArgs {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose);
+    let config = cli.config.as_deref();
     let result = match cli.command {
-        Command::Suggest(args) => suggest::run(args),
+        Command::Suggest(args) => suggest::run(args, config, &cli.rule_paths),
         Command::Tokens(args) => tokens::run(args),
+        Command::Rules(command) => rules::run(command, config, &cli.rule_paths),
     };
     match result {
         Ok(code) => code,

@@ -10,12 +10,22 @@ use medcode::input::read_note;
 use medcode::pipeline::{Engine, Options};
 use medcode::report::text;
 
+use super::config::user_packs;
 use super::{Format, SuggestArgs, use_color};
 
-pub(super) fn run(args: SuggestArgs) -> anyhow::Result<ExitCode> {
-    let engine = Engine::builtin().context("loading the built-in rules")?;
+pub(super) fn run(
+    args: SuggestArgs,
+    config: Option<&std::path::Path>,
+    rule_paths: &[PathBuf],
+) -> anyhow::Result<ExitCode> {
+    let packs = user_packs(config, rule_paths)?;
+    let (engine, warnings) = Engine::with_rule_packs(&packs).context("loading rule packs")?;
+    for warning in warnings {
+        eprintln!("{warning}");
+    }
     let options = Options {
         setting: args.setting,
+        trace: args.trace,
     };
     let files = if args.files.is_empty() {
         vec![PathBuf::from("-")]

@@ -164,10 +164,11 @@ impl ContextEngine {
     /// # Errors
     /// [`ContextError::Yaml`] when the text is not a valid pack.
     pub fn from_yaml(path: &str, yaml: &str) -> Result<ContextEngine, ContextError> {
-        let pack: ContextPack = serde_yaml::from_str(yaml).map_err(|source| ContextError::Yaml {
-            path: path.to_string(),
-            source,
-        })?;
+        let pack: ContextPack =
+            serde_yaml::from_str(yaml).map_err(|source| ContextError::Yaml {
+                path: path.to_string(),
+                source,
+            })?;
         Ok(ContextEngine {
             triggers: pack
                 .triggers

@@ -131,13 +131,20 @@ mod tests {
         assert!(!dictionary.is_empty());
         let e119 = dictionary.get(CodeSystem::Icd10Cm, "E11.9").unwrap();
         assert!(e119.billable);
-        assert!(dictionary.get(CodeSystem::Icd10Cm, "E11").is_none_or(|e| !e.billable));
+        assert!(
+            dictionary
+                .get(CodeSystem::Icd10Cm, "E11")
+                .is_none_or(|e| !e.billable)
+        );
     }
 
     #[test]
     fn malformed_yaml_names_the_file_and_line() {
-        let err = Dictionary::from_yaml("my.yaml", "release: x\ncodes:\n  - system: ICD-10-CM\n    code: [\n")
-            .unwrap_err();
+        let err = Dictionary::from_yaml(
+            "my.yaml",
+            "release: x\ncodes:\n  - system: ICD-10-CM\n    code: [\n",
+        )
+        .unwrap_err();
         let message = err.to_string();
         assert!(message.starts_with("my.yaml: "), "{message}");
         assert!(message.contains("line"), "{message}");

@@ -34,6 +34,28 @@ pub struct Report {
     pub rejected: Vec<Rejected>,
     /// Things the reviewer should know about the note or the run.
     pub warnings: Vec<Warning>,
+    /// With `--trace`: every anchor the matcher found and what decided it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<Vec<TraceEntry>>,
+}
+
+/// One anchor the matcher found, for `--trace`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TraceEntry {
+    /// The rule.
+    pub rule: String,
+    /// `matched`, `partial` or `vetoed`.
+    pub outcome: String,
+    /// The anchor text.
+    pub text: String,
+    /// Its byte span.
+    pub span: Span,
+    /// Its line and column.
+    pub start: Position,
+    /// The term or pattern that anchored.
+    pub term: String,
+    /// What decided it: the code selected, what was missing, or the veto term.
+    pub detail: String,
 }
 
 /// How far a suggestion can be trusted as it stands.
@@ -65,7 +87,10 @@ pub struct Suggestion {
     pub reason: String,
     /// Every place in the note that supports it.
     pub evidence: Vec<Evidence>,
-    /// Notes for the reviewer (why it needs review, guideline applied).
+    /// Billing units computed from a documented dose, when the rule captures one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub units: Option<u32>,
+    /// Notes for the reviewer (why it needs review, guideline applied, combination prompts).
     pub flags: Vec<String>,
 }
 
@@ -99,8 +124,13 @@ pub struct Evidence {
     pub section: SectionCategory,
     /// The section heading as written, if any.
     pub section_heading: Option<String>,
+    /// The rule that matched here.
+    pub rule: String,
     /// The rule term that matched.
     pub term: String,
+    /// What selected a more specific code than the rule's own (a refinement term or a value).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refined_by: Option<String>,
     /// Context found around it (negation, history, family...).
     pub modifiers: Vec<Modifier>,
 }

@@ -51,11 +51,24 @@ pub fn render(report: &Report, color: bool) -> String {
         );
         let _ = writeln!(out, "  rule:   {}", s.rule);
         let _ = writeln!(out, "  reason: {}", s.reason);
+        if let Some(units) = s.units {
+            let _ = writeln!(out, "  units:  {units}");
+        }
         for flag in &s.flags {
             let _ = writeln!(out, "  {} {flag}", paint("33", "flag:"));
         }
         for e in &s.evidence {
             write_evidence(&mut out, e);
+        }
+    }
+    if let Some(trace) = &report.trace {
+        let _ = writeln!(out, "\n{}", paint("2", "Trace:"));
+        for t in trace {
+            let _ = writeln!(
+                out,
+                "  {} {} \"{}\" at {} (term {}): {}",
+                t.outcome, t.rule, t.text, t.start, t.term, t.detail
+            );
         }
     }
     if !report.rejected.is_empty() {

@@ -1,20 +1,31 @@
-//! Rule packs: YAML files that say which note text suggests which code.
+//! Rule packs: YAML files that say which note text suggests which code, and how context,
+//! refinements, captured values and combinations change it.
 //!
-//! A pack has metadata and a list of rules; each rule names a code, the terms that suggest it,
-//! and what to do when the evidence is historical or about family. Packs are read in two steps,
-//! as ast-grep does: serde structs with `deny_unknown_fields` ([`RulePackFile`]) catch typos with
-//! a position, then [`RuleSet::add_pack`] validates ids and codes into compiled [`Rule`]s.
+//! Packs are read in two steps, as ast-grep does: serde structs with `deny_unknown_fields`
+//! ([`file`]) catch typos with a line and column, then [`compile`] validates the rules
+//! (kebab-case ids, non-empty term lists, regexes, codes in the dictionary and billable) into
+//! [`Rule`]s. Every problem becomes a [`Diagnostic`]; nothing stops at the first one.
 //!
-//! The bundled packs in `rules/packs/` are embedded in the binary ([`RuleSet::builtin`]).
+//! Packs layer: the bundled packs (embedded from `rules/packs/`), then user packs in the order
+//! given. A pack can `disable` earlier rules by id, and replace one only with `override: true`;
+//! a duplicate id otherwise is an error naming both files.
+//!
+//! Use [`RuleSet::load`] to get the rules and the diagnostics; [`RuleSet::builtin`] when only the
+//! bundled packs are needed.
 
-mod file;
+pub mod compile;
+pub mod diagnostic;
+pub mod file;
+pub mod testing;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-pub use file::{PackMeta, RuleFile, RulePackFile};
+pub use compile::{Action, Capture, ContextActions, Rule};
+pub use diagnostic::{Diagnostic, Severity};
+pub use file::{RuleFile, RulePackFile};
 
-use crate::code::CodeSystem;
 use crate::dictionary::Dictionary;
+use diagnostic::{Locator, did_you_mean};
 
 /// The bundled rule packs, as (path, YAML) pairs.
 pub const BUILTIN_PACKS: &[(&str, &str)] = &[(
@@ -22,60 +33,37 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[(
     include_str!("../../rules/packs/starter.yaml"),
 )];
 
-/// Errors loading rule packs.
+/// Largest rule pack accepted, in bytes.
+pub const MAX_PACK_BYTES: usize = 16 * 1024 * 1024;
+
+/// Rule packs failed to load.
 #[derive(Debug, thiserror::Error)]
-pub enum RuleError {
-    /// The YAML is malformed, has an unknown key, or a value of the wrong type.
-    #[error("{path}: {source}")]
-    Yaml {
-        /// The pack file.
-        path: String,
-        /// What the YAML parser said, with line and column.
-        source: serde_yaml::Error,
-    },
-    /// A rule is well-formed YAML but says something invalid.
-    #[error("{path}: rule `{rule}`: {message}")]
-    Invalid {
-        /// The pack file.
-        path: String,
-        /// The rule id.
-        rule: String,
-        /// What is wrong and how to fix it.
-        message: String,
-    },
-    /// Two rules share an id.
-    #[error("{path}: rule `{rule}` is already defined in {first}; give it another id")]
-    Duplicate {
-        /// The pack with the second definition.
-        path: String,
-        /// The pack with the first definition.
-        first: String,
-        /// The id.
-        rule: String,
-    },
+#[error("{}", .diagnostics.iter().filter(|d| d.is_error()).map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+pub struct RuleError {
+    /// Every problem found, errors and warnings.
+    pub diagnostics: Vec<Diagnostic>,
 }
 
-/// A compiled rule.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Rule {
-    /// Unique kebab-case id.
-    pub id: String,
-    /// The pack file it came from.
-    pub pack: String,
-    /// The code system of [`Rule::code`].
-    pub system: CodeSystem,
-    /// The code the rule suggests.
-    pub code: String,
-    /// Terms, each as lower-case words.
-    pub terms: Vec<Vec<String>>,
-    /// The code to suggest when the evidence is the patient's history, if any.
-    pub history_code: Option<String>,
-    /// The code to suggest when the evidence is about family, if any.
-    pub family_code: Option<String>,
-    /// Plain-English reason shown to the reviewer.
-    pub reason: String,
-    /// How sure the rule is, 0 to 1.
-    pub confidence: f32,
+/// A pack to load: where it came from and its text.
+#[derive(Debug, Clone)]
+pub struct PackSource {
+    /// The path shown in diagnostics.
+    pub path: String,
+    /// The YAML text.
+    pub yaml: String,
+}
+
+impl PackSource {
+    /// The bundled packs.
+    pub fn builtin() -> Vec<PackSource> {
+        BUILTIN_PACKS
+            .iter()
+            .map(|(path, yaml)| PackSource {
+                path: format!("<embedded>/{path}"),
+                yaml: yaml.to_string(),
+            })
+            .collect()
+    }
 }
 
 /// All loaded rules.
@@ -89,39 +77,178 @@ impl RuleSet {
     /// The bundled packs, checked against `dictionary`.
     ///
     /// # Errors
-    /// Only if a bundled pack is invalid, which the test suite rules out.
+    /// [`RuleError`] if a bundled pack is invalid, which the test suite rules out.
     pub fn builtin(dictionary: &Dictionary) -> Result<RuleSet, RuleError> {
-        let mut set = RuleSet::default();
-        for (path, yaml) in BUILTIN_PACKS {
-            set.add_pack(path, yaml, dictionary)?;
+        let (set, diagnostics) = RuleSet::load(&PackSource::builtin(), dictionary);
+        if diagnostics.iter().any(Diagnostic::is_error) {
+            return Err(RuleError { diagnostics });
         }
         Ok(set)
     }
 
-    /// Parses, validates and adds one pack.
-    ///
-    /// # Errors
-    /// [`RuleError`] naming the file, and the line or rule id, of the first problem found.
-    pub fn add_pack(
-        &mut self,
-        path: &str,
-        yaml: &str,
-        dictionary: &Dictionary,
-    ) -> Result<(), RuleError> {
-        let pack = RulePackFile::parse(path, yaml)?;
-        for rule in pack.rules {
-            let compiled = rule.compile(path, dictionary)?;
-            if let Some(&first) = self.by_id.get(&compiled.id) {
-                return Err(RuleError::Duplicate {
-                    path: path.to_string(),
-                    first: self.rules[first].pack.clone(),
-                    rule: compiled.id,
-                });
-            }
-            self.by_id.insert(compiled.id.clone(), self.rules.len());
-            self.rules.push(compiled);
+    /// Loads packs in order, layering each over the previous ones. Returns the rules that are
+    /// valid and every diagnostic; a rule with errors is left out, the others still load.
+    pub fn load(sources: &[PackSource], dictionary: &Dictionary) -> (RuleSet, Vec<Diagnostic>) {
+        let _span = tracing::info_span!("load_rules", packs = sources.len()).entered();
+        let mut set = RuleSet::default();
+        let mut diagnostics = Vec::new();
+        let mut defined_in: HashMap<String, String> = HashMap::new();
+        for source in sources {
+            set.add_pack(source, dictionary, &mut defined_in, &mut diagnostics);
         }
-        Ok(())
+        set.check_combinations(&mut diagnostics);
+        (set, diagnostics)
+    }
+
+    fn add_pack(
+        &mut self,
+        source: &PackSource,
+        dictionary: &Dictionary,
+        defined_in: &mut HashMap<String, String>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        let path = source.path.as_str();
+        if source.yaml.len() > MAX_PACK_BYTES {
+            diagnostics.push(Diagnostic::error(
+                path,
+                format!(
+                    "rule pack is {} bytes, over the limit of {MAX_PACK_BYTES} bytes; split it into several packs",
+                    source.yaml.len()
+                ),
+            ));
+            return;
+        }
+        let pack: RulePackFile = match serde_yaml::from_str(&source.yaml) {
+            Ok(pack) => pack,
+            Err(e) => {
+                diagnostics.push(yaml_diagnostic(path, &e));
+                return;
+            }
+        };
+        let locator = Locator::new(&source.yaml);
+        for id in &pack.pack.disable {
+            if self.remove(id).is_none() {
+                let help = did_you_mean(id, self.by_id.keys().map(String::as_str))
+                    .map(|c| format!("did you mean `{c}`?"));
+                diagnostics.push(
+                    Diagnostic::warning(
+                        path,
+                        format!("`pack.disable` names `{id}`, which no earlier pack defines"),
+                    )
+                    .help(help),
+                );
+            }
+        }
+        for file in pack.rules {
+            let override_ = file.override_;
+            let Some(rule) = compile::compile(file, path, &locator, dictionary, diagnostics) else {
+                continue;
+            };
+            match (self.by_id.contains_key(&rule.id), override_) {
+                (true, false) => {
+                    let first = defined_in.get(&rule.id).cloned().unwrap_or_default();
+                    diagnostics.push(
+                        Diagnostic::error(path, format!("duplicate id: `{}` is already defined in {first}", rule.id))
+                            .at_rule(&rule.id, Some("id"))
+                            .at(locator.find(&rule.id, None))
+                            .help(Some("give it another id, or set `override: true` to replace the earlier rule".to_string())),
+                    );
+                    continue;
+                }
+                (true, true) => {
+                    self.remove(&rule.id);
+                }
+                (false, true) => diagnostics.push(
+                    Diagnostic::warning(
+                        path,
+                        "`override: true`, but no earlier pack defines this id",
+                    )
+                    .at_rule(&rule.id, Some("override"))
+                    .at(locator.find(&rule.id, Some("override"))),
+                ),
+                (false, false) => {}
+            }
+            defined_in.insert(rule.id.clone(), path.to_string());
+            self.by_id.insert(rule.id.clone(), self.rules.len());
+            self.rules.push(rule);
+        }
+    }
+
+    fn remove(&mut self, id: &str) -> Option<Rule> {
+        let index = self.by_id.remove(id)?;
+        let rule = self.rules.remove(index);
+        for i in self.by_id.values_mut() {
+            if *i > index {
+                *i -= 1;
+            }
+        }
+        Some(rule)
+    }
+
+    /// Combination rules must name existing rules and must not form cycles.
+    fn check_combinations(&self, diagnostics: &mut Vec<Diagnostic>) {
+        for rule in &self.rules {
+            let Some(combine) = &rule.combine else {
+                continue;
+            };
+            for id in combine.requires.iter().chain(&combine.replaces) {
+                if !self.by_id.contains_key(id) {
+                    let help = did_you_mean(id, self.by_id.keys().map(String::as_str))
+                        .map(|c| format!("did you mean `{c}`?"));
+                    diagnostics.push(
+                        Diagnostic::error(
+                            &rule.pack,
+                            format!("`combine` names `{id}`, which is not a loaded rule"),
+                        )
+                        .at_rule(&rule.id, Some("combine"))
+                        .help(help),
+                    );
+                }
+            }
+            if let Some(cycle) = self.replace_cycle(&rule.id) {
+                diagnostics.push(
+                    Diagnostic::error(
+                        &rule.pack,
+                        format!("combination cycle: {}", cycle.join(" replaces ")),
+                    )
+                    .at_rule(&rule.id, Some("combine.replaces")),
+                );
+            }
+        }
+    }
+
+    /// A chain of `replaces` that leads from `start` back to itself.
+    fn replace_cycle(&self, start: &str) -> Option<Vec<String>> {
+        let mut path = vec![start.to_string()];
+        let mut seen = HashSet::new();
+        self.walk_replaces(start, start, &mut path, &mut seen)
+            .then_some(path)
+    }
+
+    fn walk_replaces(
+        &self,
+        start: &str,
+        at: &str,
+        path: &mut Vec<String>,
+        seen: &mut HashSet<String>,
+    ) -> bool {
+        let Some(rule) = self.get(at) else {
+            return false;
+        };
+        let Some(combine) = &rule.combine else {
+            return false;
+        };
+        for next in &combine.replaces {
+            path.push(next.clone());
+            if next == start {
+                return true;
+            }
+            if seen.insert(next.clone()) && self.walk_replaces(start, next, path, seen) {
+                return true;
+            }
+            path.pop();
+        }
+        false
     }
 
     /// All rules, in load order.
@@ -134,6 +261,11 @@ impl RuleSet {
         self.by_id.get(id).map(|&i| &self.rules[i])
     }
 
+    /// The index of a rule by id.
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).copied()
+    }
+
     /// Number of rules.
     pub fn len(&self) -> usize {
         self.rules.len()
@@ -142,5 +274,32 @@ impl RuleSet {
     /// True when no rule is loaded.
     pub fn is_empty(&self) -> bool {
         self.rules.is_empty()
+    }
+}
+
+/// A YAML or shape error with its position and, for unknown keys or values, a "did you mean".
+fn yaml_diagnostic(path: &str, error: &serde_yaml::Error) -> Diagnostic {
+    let message = error.to_string();
+    let position = error.location().map(|l| (l.line(), l.column()));
+    let help = unknown_name_help(&message);
+    let message = match message.find(" at line ") {
+        Some(at) => message[..at].to_string(),
+        None => message,
+    };
+    Diagnostic::error(path, message).at(position).help(help)
+}
+
+/// For serde's "unknown field `x`, expected one of `a`, `b`" (or "unknown variant"), suggests
+/// the closest expected name.
+fn unknown_name_help(message: &str) -> Option<String> {
+    let rest = message
+        .split_once("unknown field `")
+        .or_else(|| message.split_once("unknown variant `"))?
+        .1;
+    let (found, expected) = rest.split_once('`')?;
+    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    match did_you_mean(found, candidates.iter().copied()) {
+        Some(best) => Some(format!("did you mean `{best}`?")),
+        None => Some(format!("expected one of: {}", candidates.join(", "))),
     }
 }

@@ -1,0 +1,146 @@
+//! `medcode rules test`: every rule's `match` and `no_match` examples run through the whole
+//! pipeline, with the outcome of each.
+
+use serde::Serialize;
+
+use super::Rule;
+use super::file::Example;
+use crate::pipeline::{Engine, Options};
+use crate::report::Report;
+
+/// How one example went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// As expected.
+    Validated,
+    /// A `match` example on which the rule produced nothing.
+    Missing,
+    /// A `no_match` example on which the rule produced a code.
+    Noisy,
+    /// A `match` example on which the rule produced a code, but not the expected one.
+    WrongCode,
+}
+
+/// One example's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExampleResult {
+    /// `match` or `no_match`.
+    pub kind: &'static str,
+    /// The example text.
+    pub text: String,
+    /// The code expected, for `match` examples that name one.
+    pub expected: Option<String>,
+    /// The codes the rule produced.
+    pub produced: Vec<String>,
+    /// The verdict.
+    pub outcome: Outcome,
+}
+
+/// One rule's results.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleTest {
+    /// The rule id.
+    pub rule: String,
+    /// `match` examples that produced the right code.
+    pub tp: usize,
+    /// `no_match` examples that produced a code.
+    pub fp: usize,
+    /// `match` examples that produced nothing or the wrong code.
+    #[serde(rename = "fn")]
+    pub fn_: usize,
+    /// Every example.
+    pub examples: Vec<ExampleResult>,
+}
+
+impl RuleTest {
+    /// True when every example validated.
+    pub fn passed(&self) -> bool {
+        self.examples
+            .iter()
+            .all(|e| e.outcome == Outcome::Validated)
+    }
+}
+
+/// Runs the examples of every rule whose id contains `filter` (all rules when `None`).
+///
+/// # Errors
+/// Only if the pipeline fails on an example, which the grammar's catch-all rule prevents.
+pub fn run(
+    engine: &Engine,
+    filter: Option<&str>,
+) -> Result<Vec<RuleTest>, crate::pipeline::EngineError> {
+    let mut results = Vec::new();
+    for rule in engine.rules().rules() {
+        if filter.is_some_and(|f| !rule.id.contains(f)) {
+            continue;
+        }
+        results.push(test_rule(engine, rule)?);
+    }
+    Ok(results)
+}
+
+fn test_rule(engine: &Engine, rule: &Rule) -> Result<RuleTest, crate::pipeline::EngineError> {
+    let mut test = RuleTest {
+        rule: rule.id.clone(),
+        tp: 0,
+        fp: 0,
+        fn_: 0,
+        examples: Vec::new(),
+    };
+    for example in &rule.examples.match_ {
+        let produced = produced_by(&run_example(engine, example)?, &rule.id);
+        let outcome = match (&example.code, produced.is_empty()) {
+            (_, true) => Outcome::Missing,
+            (Some(code), false) if !produced.contains(code) => Outcome::WrongCode,
+            _ => Outcome::Validated,
+        };
+        if outcome == Outcome::Validated {
+            test.tp += 1;
+        } else {
+            test.fn_ += 1;
+        }
+        test.examples.push(ExampleResult {
+            kind: "match",
+            text: example.text.clone(),
+            expected: example.code.clone(),
+            produced,
+            outcome,
+        });
+    }
+    for example in &rule.examples.no_match {
+        let produced = produced_by(&run_example(engine, example)?, &rule.id);
+        let outcome = if produced.is_empty() {
+            Outcome::Validated
+        } else {
+            test.fp += 1;
+            Outcome::Noisy
+        };
+        test.examples.push(ExampleResult {
+            kind: "no_match",
+            text: example.text.clone(),
+            expected: None,
+            produced,
+            outcome,
+        });
+    }
+    Ok(test)
+}
+
+fn run_example(engine: &Engine, example: &Example) -> Result<Report, crate::pipeline::EngineError> {
+    let options = Options {
+        setting: example.setting.unwrap_or_default(),
+        trace: false,
+    };
+    engine.suggest("example", &example.text, &options)
+}
+
+/// The codes suggested with evidence from `rule`.
+fn produced_by(report: &Report, rule: &str) -> Vec<String> {
+    report
+        .suggestions
+        .iter()
+        .filter(|s| s.evidence.iter().any(|e| e.rule == rule))
+        .map(|s| s.code.clone())
+        .collect()
+}

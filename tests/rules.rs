@@ -1,0 +1,318 @@
+//! Rule packs: bad packs get precise diagnostics; layering, disable and override; the bundled
+//! packs pass their own examples; the checked-in JSON Schema is current.
+
+use medcode::dictionary::Dictionary;
+use medcode::pipeline::{Engine, Options};
+use medcode::rules::testing;
+use medcode::rules::{PackSource, RuleSet, Severity};
+
+fn pack(path: &str, yaml: &str) -> PackSource {
+    PackSource {
+        path: path.to_string(),
+        yaml: yaml.to_string(),
+    }
+}
+
+const GOOD_RULE: &str = r#"pack: { name: user, version: "1" }
+rules:
+  - id: migraine-user
+    system: ICD-10-CM
+    code: R51.9
+    match:
+      any: [sick headache]
+    reason: Headache.
+"#;
+
+/// (name, pack YAML, expected substrings of the first error, expected line)
+type BadCase<'a> = (&'a str, &'a str, &'a [&'a str], Option<usize>);
+
+#[test]
+fn bad_packs_get_precise_diagnostics() {
+    let cases: &[BadCase] = &[
+        (
+            "malformed yaml",
+            "pack: { name: x\nrules: [",
+            &["user.yaml"],
+            Some(2),
+        ),
+        (
+            "unknown key with did you mean",
+            "pack: { name: x, version: \"1\" }\nrules:\n  - id: a\n    system: ICD-10-CM\n    code: I10\n    match: { any: [x] }\n    reason: r\n    refrences: []\n",
+            &["unknown field `refrences`", "did you mean `references`?"],
+            Some(8),
+        ),
+        (
+            "wrong type",
+            "pack: { name: x, version: \"1\" }\nrules:\n  - id: a\n    system: ICD-10-CM\n    code: I10\n    match: { any: x }\n    reason: r\n",
+            &["invalid type"],
+            Some(6),
+        ),
+        (
+            "unknown section",
+            "pack: { name: x, version: \"1\" }\nrules:\n  - id: a\n    system: ICD-10-CM\n    code: I10\n    match: { any: [x], sections: [asessment] }\n    reason: r\n",
+            &["unknown variant `asessment`", "did you mean `assessment`?"],
+            Some(6),
+        ),
+        (
+            "unknown system",
+            "pack: { name: x, version: \"1\" }\nrules:\n  - id: a\n    system: SNOMED\n    code: I10\n    match: { any: [x] }\n    reason: r\n",
+            &["unknown variant `SNOMED`"],
+            Some(4),
+        ),
+        (
+            "empty terms",
+            "pack: { name: x, version: \"1\" }\nrules:\n  - id: a\n    system: ICD-10-CM\n    code: I10\n    match:\n      any: []\n    reason: r\n",
+            &["rule `a`", "`match.any`", "expected at least one term"],
+            Some(7),
+        ),
+        (
+            "invalid regex",
+            "pack: { name: x, version: \"1\" }\nrules:\n  - id: a\n    system: ICD-10-CM\n    code: I10\n    match:\n      regex: ['(unclosed']\n    reason: r\n",
+            &["invalid regex `(unclosed`", "unclosed group"],
+            Some(7),
+        ),
+        (
+            "code missing from dictionary",
+            "pack: { name: x, version: \"1\" }\nrules:\n  - id: a\n    system: ICD-10-CM\n    code: I11\n    match: { any: [x] }\n    reason: r\n",
+            &[
+                "code `I11` (ICD-10-CM) is not in the dictionary",
+                "did you mean `I10`?",
+            ],
+            Some(5),
+        ),
+        (
+            "not billable",
+            "pack: { name: x, version: \"1\" }\nrules:\n  - id: a\n    system: ICD-10-CM\n    code: E11\n    match: { any: [x] }\n    reason: r\n",
+            &["`E11` is not billable", "E11.9"],
+            Some(5),
+        ),
+        (
+            "id not kebab case",
+            "pack: { name: x, version: \"1\" }\nrules:\n  - id: My_Rule\n    system: ICD-10-CM\n    code: I10\n    match: { any: [x] }\n    reason: r\n",
+            &["kebab-case", "use `my-rule`"],
+            Some(3),
+        ),
+        (
+            "capture without value group",
+            "pack: { name: x, version: \"1\" }\nrules:\n  - id: a\n    system: ICD-10-CM\n    code: I10\n    match: { any: [x] }\n    capture: { pattern: 'BMI (\\d+)' }\n    reason: r\n",
+            &["named group `value`"],
+            Some(7),
+        ),
+        (
+            "confidence out of range",
+            "pack: { name: x, version: \"1\" }\nrules:\n  - id: a\n    system: ICD-10-CM\n    code: I10\n    match: { any: [x] }\n    reason: r\n    confidence: 1.5\n",
+            &["from 0 to 1, found 1.5"],
+            Some(8),
+        ),
+        (
+            "duplicate id names both files",
+            "pack: { name: x, version: \"1\" }\nrules:\n  - id: essential-hypertension\n    system: ICD-10-CM\n    code: I10\n    match: { any: [x] }\n    reason: r\n",
+            &["duplicate id", "rules/packs/starter.yaml", "override: true"],
+            Some(3),
+        ),
+        (
+            "combine names unknown rule",
+            "pack: { name: x, version: \"1\" }\nrules:\n  - id: a\n    system: ICD-10-CM\n    code: I10\n    match: { any: [x] }\n    combine: { requires: [essential-hypertensoin] }\n    reason: r\n",
+            &[
+                "`essential-hypertensoin`, which is not a loaded rule",
+                "did you mean `essential-hypertension`?",
+            ],
+            None,
+        ),
+        (
+            "combination cycle",
+            "pack: { name: x, version: \"1\" }\nrules:\n  - id: a\n    system: ICD-10-CM\n    code: I10\n    match: { any: [x] }\n    combine: { replaces: [b] }\n    reason: r\n  - id: b\n    system: ICD-10-CM\n    code: E11.9\n    match: { any: [y] }\n    combine: { replaces: [a] }\n    reason: r\n",
+            &["combination cycle: a replaces b replaces a"],
+            None,
+        ),
+    ];
+    let dictionary = Dictionary::starter().unwrap();
+    for (name, yaml, expected, line) in cases {
+        let mut sources = PackSource::builtin();
+        sources.push(pack("user.yaml", yaml));
+        let (_, diagnostics) = RuleSet::load(&sources, &dictionary);
+        let error = diagnostics
+            .iter()
+            .find(|d| d.severity == Severity::Error)
+            .unwrap_or_else(|| panic!("{name}: no error in {diagnostics:?}"));
+        let text = error.to_string();
+        assert!(text.starts_with("user.yaml"), "{name}: {text}");
+        for part in *expected {
+            assert!(text.contains(part), "{name}: {text:?} lacks {part:?}");
+        }
+        assert_eq!(error.line, *line, "{name}: {text}");
+    }
+}
+
+#[test]
+fn one_bad_pack_does_not_stop_the_others() {
+    let dictionary = Dictionary::starter().unwrap();
+    let sources = vec![
+        pack("bad.yaml", "pack: [oops"),
+        pack("good.yaml", GOOD_RULE),
+        pack(
+            "half.yaml",
+            "pack: { name: x, version: \"1\" }\nrules:\n  - id: broken\n    system: ICD-10-CM\n    code: I99.99\n    match: { any: [x] }\n    reason: r\n  - id: fine\n    system: ICD-10-CM\n    code: I10\n    match: { any: [y] }\n    reason: r\n",
+        ),
+    ];
+    let (rules, diagnostics) = RuleSet::load(&sources, &dictionary);
+    assert!(rules.get("migraine-user").is_some());
+    assert!(rules.get("fine").is_some());
+    assert!(rules.get("broken").is_none());
+    let errors: Vec<&str> = diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.path.as_str())
+        .collect();
+    assert_eq!(errors, ["bad.yaml", "half.yaml"]);
+}
+
+#[test]
+fn layering_disable_and_override() {
+    let disable = "pack: { name: d, version: \"1\", disable: [cough, no-such-rule] }\n";
+    let (engine, warnings) = Engine::with_rule_packs(&[pack("d.yaml", disable)]).unwrap();
+    assert!(engine.rules().get("cough").is_none());
+    assert!(warnings.iter().any(|w| {
+        w.to_string()
+            .contains("`no-such-rule`, which no earlier pack defines")
+    }));
+    let report = engine
+        .suggest("n", "CHIEF COMPLAINT: Cough.", &Options::default())
+        .unwrap();
+    assert!(report.suggestions.is_empty());
+
+    let override_pack = "pack: { name: o, version: \"1\" }\nrules:\n  - id: cough\n    override: true\n    system: ICD-10-CM\n    code: R05.9\n    match: { any: [tussis] }\n    reason: Cough, in Latin.\n";
+    let (engine, _) = Engine::with_rule_packs(&[pack("o.yaml", override_pack)]).unwrap();
+    let report = engine
+        .suggest("n", "ASSESSMENT: Tussis. Cough.", &Options::default())
+        .unwrap();
+    assert_eq!(report.suggestions.len(), 1);
+    assert_eq!(report.suggestions[0].evidence.len(), 1);
+    assert_eq!(report.suggestions[0].evidence[0].text, "Tussis");
+}
+
+#[test]
+fn rule_features_end_to_end() {
+    let engine = Engine::builtin().unwrap();
+    let cases: &[(&str, &str, &[&str], &[&str])] = &[
+        (
+            "combination replaces",
+            "A/P: Type 2 diabetes. CKD.",
+            &["E11.22", "N18.9"],
+            &["E11.9"],
+        ),
+        (
+            "combination needs both",
+            "A/P: Type 2 diabetes.",
+            &["E11.9"],
+            &["E11.22"],
+        ),
+        (
+            "laterality",
+            "A/P: Right knee osteoarthritis.",
+            &["M17.11"],
+            &["M17.10"],
+        ),
+        (
+            "captured range",
+            "Vitals: BMI 46.1.",
+            &["Z68.42"],
+            &["Z68.41"],
+        ),
+        ("veto", "A/P: Pulmonary hypertension.", &[], &["I10"]),
+        (
+            "history code",
+            "PAST MEDICAL HISTORY: Breast cancer.",
+            &["Z85.3"],
+            &["C50.919"],
+        ),
+        (
+            "family code",
+            "FAMILY HISTORY: Mother with breast cancer.",
+            &["Z80.3"],
+            &["C50.919"],
+        ),
+        (
+            "chronic condition in PMH and assessment is current",
+            "PAST MEDICAL HISTORY: Hypertension.\nASSESSMENT: Hypertension.",
+            &["I10"],
+            &[],
+        ),
+    ];
+    for (name, note, present, absent) in cases {
+        let report = engine.suggest("n", note, &Options::default()).unwrap();
+        let codes: Vec<&str> = report.suggestions.iter().map(|s| s.code.as_str()).collect();
+        for code in *present {
+            assert!(codes.contains(code), "{name}: {codes:?} lacks {code}");
+        }
+        for code in *absent {
+            assert!(!codes.contains(code), "{name}: {codes:?} has {code}");
+        }
+    }
+    let report = engine
+        .suggest("n", "Toradol 30 mg IM.", &Options::default())
+        .unwrap();
+    assert_eq!(report.suggestions[0].units, Some(2));
+}
+
+#[test]
+fn bundled_packs_pass_their_own_examples() {
+    let engine = Engine::builtin().unwrap();
+    let results = testing::run(&engine, None).unwrap();
+    assert!(results.len() >= 20);
+    let failures: Vec<String> = results
+        .iter()
+        .filter(|r| !r.passed())
+        .map(|r| {
+            format!(
+                "{}: {:?}",
+                r.rule,
+                r.examples
+                    .iter()
+                    .filter(|e| e.outcome != testing::Outcome::Validated)
+                    .collect::<Vec<_>>()
+            )
+        })
+        .collect();
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn every_rule_has_two_match_and_two_no_match_examples() {
+    let engine = Engine::builtin().unwrap();
+    for rule in engine.rules().rules() {
+        assert!(
+            rule.examples.match_.len() >= 2,
+            "{} needs two match examples",
+            rule.id
+        );
+        assert!(
+            !rule.examples.no_match.is_empty(),
+            "{} needs no_match examples",
+            rule.id
+        );
+    }
+}
+
+#[test]
+fn checked_in_schema_is_current() {
+    let expected =
+        serde_json::to_string_pretty(&schemars::schema_for!(medcode::rules::file::RulePackFile))
+            .unwrap();
+    let checked_in = include_str!("../rules/schema.json");
+    assert_eq!(
+        checked_in.trim_end(),
+        expected.trim_end(),
+        "rules/schema.json is stale: run `cargo run -- rules schema > rules/schema.json`"
+    );
+}
+
+#[test]
+fn bundled_packs_start_with_the_schema_comment() {
+    for (path, yaml) in medcode::rules::BUILTIN_PACKS {
+        assert!(
+            yaml.starts_with("# yaml-language-server: $schema=../schema.json"),
+            "{path} must start with the yaml-language-server schema comment"
+        );
+    }
+}
