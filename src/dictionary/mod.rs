@@ -1,30 +1,152 @@
-//! The code dictionary: which codes exist, their titles, and whether they are billable.
+//! The code dictionary: which codes exist, their titles, whether they are billable, where they
+//! sit in the classification and which instructional notes apply to them.
 //!
 //! The pipeline asks the dictionary about every code a rule names. The embedded starter
 //! dictionary (`rules/dictionary.yaml`) holds the codes the bundled rules use, with official
 //! titles for ICD-10-CM and HCPCS and own-words titles for CPT (CPT descriptors are licensed by
 //! the AMA and are never shipped).
+//!
+//! A full dictionary is imported from the official files ([`import_all`]):
+//! - [`icd10cm`]: the ICD-10-CM tabular list XML (hierarchy, notes, 7th characters);
+//! - [`hcpcs`]: the HCPCS Level II annual fixed-width record file;
+//! - [`cpt`]: a user-supplied, licensed CPT `code,descriptor` CSV;
+//!
+//! and kept in a compact binary file ([`Dictionary::save`], [`Dictionary::load`]). On top of it
+//! sit code lookup and validation ([`Dictionary::lookup`], [`Dictionary::validate`]), ranked
+//! text search ([`Dictionary::search`]) and the coding-convention checks of [`check_codes`].
+//! [`cli_support`] turns results into text for the command line; the library never prints.
 
-use std::collections::HashMap;
+mod binary;
+mod checks;
+pub mod cli_support;
+mod codes;
+pub mod cpt;
+mod error;
+pub mod hcpcs;
+pub mod icd10cm;
+mod import;
+mod lookup;
+mod search;
+
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
 use crate::code::CodeSystem;
 
+pub use binary::{FORMAT_VERSION, MAGIC, SourceFile};
+pub use checks::{CodeCheck, SeventhOption, check_codes};
+pub use codes::{
+    CodeRef, guess_systems, normalize_code, parse_code_refs, split_system_prefix, with_seventh,
+};
+pub use error::DictionaryError;
+pub use import::{ImportSources, import_all};
+pub use lookup::{CodeStatus, Lookup, MAX_CHILDREN_LISTED, Validation};
+
 /// The embedded starter dictionary.
 pub const STARTER_YAML: &str = include_str!("../../rules/dictionary.yaml");
 
-/// Errors reading a dictionary.
-#[derive(Debug, thiserror::Error)]
-pub enum DictionaryError {
-    /// The YAML of a dictionary file is malformed.
-    #[error("{path}: {source}")]
-    Yaml {
-        /// Where the dictionary came from.
-        path: String,
-        /// What the YAML parser said, with line and column.
-        source: serde_yaml::Error,
-    },
+/// What kind of node of a classification an entry is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    /// A code (billable or not: categories and subcategories are codes too).
+    #[default]
+    Code,
+    /// An ICD-10-CM chapter; its `code` is its range (`A00-B99`).
+    Chapter,
+    /// An ICD-10-CM block (tabular "section"); its `code` is its range (`A00-A09`) or, for a
+    /// one-category block, that category (`B10`).
+    Block,
+    /// A HCPCS Level II modifier (`GT`, `LT`): reported with a code, never alone.
+    Modifier,
+}
+
+/// The instructional notes the ICD-10-CM tabular list attaches to a code, chapter or block.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Notes {
+    /// Inclusion terms: other conditions coded here.
+    pub inclusion_terms: Vec<String>,
+    /// "Includes" notes.
+    pub includes: Vec<String>,
+    /// "Excludes1" notes: the excluded conditions are never coded together with this code.
+    pub excludes1: Vec<String>,
+    /// "Excludes2" notes: the excluded condition is not part of this one; both may be coded.
+    pub excludes2: Vec<String>,
+    /// "Code first" notes: the underlying condition is sequenced before this code.
+    pub code_first: Vec<String>,
+    /// "Use additional code" notes.
+    pub use_additional_code: Vec<String>,
+    /// "Code also" notes.
+    pub code_also: Vec<String>,
+    /// Other notes (general `<notes>` and the 7th-character instructions).
+    pub other: Vec<String>,
+}
+
+impl Notes {
+    /// True when there are no notes at all.
+    pub fn is_empty(&self) -> bool {
+        self.inclusion_terms.is_empty()
+            && self.includes.is_empty()
+            && self.excludes1.is_empty()
+            && self.excludes2.is_empty()
+            && self.code_first.is_empty()
+            && self.use_additional_code.is_empty()
+            && self.code_also.is_empty()
+            && self.other.is_empty()
+    }
+}
+
+static NO_NOTES: Notes = Notes {
+    inclusion_terms: Vec::new(),
+    includes: Vec::new(),
+    excludes1: Vec::new(),
+    excludes2: Vec::new(),
+    code_first: Vec::new(),
+    use_additional_code: Vec::new(),
+    code_also: Vec::new(),
+    other: Vec::new(),
+};
+
+/// One 7th character of ICD-10-CM and what it means (`A` → `initial encounter`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeventhChar {
+    /// The character.
+    pub character: char,
+    /// Its meaning, as the tabular states it.
+    pub meaning: String,
+}
+
+/// What the HCPCS Level II record file says about a code beyond its description: the fields a
+/// reviewer needs to judge whether the code can be reported.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HcpcsInfo {
+    /// The short description (28 characters at most).
+    pub short_description: String,
+    /// When the code was added (`YYYY-MM-DD`).
+    pub added: Option<String>,
+    /// When the last action on the code took effect (`YYYY-MM-DD`).
+    pub effective: Option<String>,
+    /// The last date the code may be reported (`YYYY-MM-DD`), when it is discontinued.
+    pub terminated: Option<String>,
+    /// The action code of the last change (`A` added, `D` discontinued, `N` no change, ...).
+    pub action: Option<char>,
+    /// The Medicare coverage code (`C` carrier judgment, `D` special coverage instructions,
+    /// `I` not payable by Medicare, `M` non-covered, `S` non-covered by statute).
+    pub coverage: Option<char>,
+    /// The pricing indicator codes (`51` drugs, `54` vaccinations, `00` not separately priced).
+    pub pricing: Vec<String>,
+    /// The multiple pricing indicator.
+    pub multiple_pricing: Option<char>,
+    /// Cross-reference codes (for discontinued codes, usually the replacement).
+    pub cross_reference: Vec<String>,
+    /// The Berenson-Eggers type of service.
+    pub betos: Option<String>,
+    /// The CMS type-of-service codes.
+    pub type_of_service: String,
 }
 
 /// One code and what the dictionary knows about it.
@@ -35,15 +157,70 @@ pub struct CodeEntry {
     pub system: CodeSystem,
     /// The code as written in the code set (`E11.9`, `99213`, `J1885`).
     pub code: String,
-    /// The official title (ICD-10-CM, HCPCS) or an own-words description (CPT).
+    /// The official title (ICD-10-CM, HCPCS long description) or an own-words description
+    /// (CPT in the starter dictionary). Titles of ICD-10-CM codes made with a 7th character are
+    /// `"<title of the code without it>, <meaning of the 7th character>"`.
     pub title: String,
     /// True when the code can be reported (a leaf code).
     #[serde(default = "yes")]
     pub billable: bool,
+    /// What kind of entry this is.
+    #[serde(default)]
+    pub kind: EntryKind,
+    /// Instructional notes stated at this code (not those inherited from above it); `None`
+    /// when there are none. Read them through [`CodeEntry::notes`].
+    #[serde(default)]
+    pub notes: Option<Box<Notes>>,
+    /// 7th characters: on a code that needs one to be billable, those that apply to it; on the
+    /// code where the tabular defines them, that definition. Empty elsewhere; see
+    /// [`Dictionary::seventh_characters`] for the ones in force at any code.
+    #[serde(default)]
+    pub seventh: Vec<SeventhChar>,
+    /// HCPCS record details; `None` for other systems.
+    #[serde(default)]
+    pub hcpcs: Option<Box<HcpcsInfo>>,
 }
 
 fn yes() -> bool {
     true
+}
+
+impl CodeEntry {
+    /// A billable code with just a title; set the other fields as needed.
+    ///
+    /// # Examples
+    /// ```
+    /// use medcode::code::CodeSystem;
+    /// use medcode::dictionary::CodeEntry;
+    /// let entry = CodeEntry::new(CodeSystem::Cpt, "99999", "Made-up service");
+    /// assert!(entry.billable);
+    /// ```
+    pub fn new(system: CodeSystem, code: impl Into<String>, title: impl Into<String>) -> CodeEntry {
+        CodeEntry {
+            system,
+            code: code.into(),
+            title: title.into(),
+            billable: true,
+            kind: EntryKind::Code,
+            notes: None,
+            seventh: Vec::new(),
+            hcpcs: None,
+        }
+    }
+
+    /// The notes stated at this code (empty when there are none).
+    pub fn notes(&self) -> &Notes {
+        self.notes.as_deref().unwrap_or(&NO_NOTES)
+    }
+
+    /// The last date the code may be reported, for discontinued HCPCS codes.
+    pub fn terminated(&self) -> Option<&str> {
+        self.hcpcs.as_ref().and_then(|h| h.terminated.as_deref())
+    }
+
+    fn key(&self) -> (CodeSystem, &str) {
+        (self.system, self.code.as_str())
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -54,10 +231,17 @@ struct DictionaryFile {
 }
 
 /// A set of codes, looked up by system and code.
+///
+/// Entries are kept sorted by system and code, so lookups are binary searches and the
+/// descendants of an ICD-10-CM code are a contiguous run. The text-search index is built on
+/// first use ([`Dictionary::search`]).
 #[derive(Debug, Clone, Default)]
 pub struct Dictionary {
     release: String,
-    entries: HashMap<(CodeSystem, String), CodeEntry>,
+    entries: Vec<CodeEntry>,
+    headings: Vec<CodeEntry>,
+    sources: Vec<SourceFile>,
+    search_index: OnceLock<search::SearchIndex>,
 }
 
 impl Dictionary {
@@ -79,33 +263,82 @@ impl Dictionary {
                 path: path.to_string(),
                 source,
             })?;
+        Ok(Dictionary::from_entries(file.release, file.codes))
+    }
+
+    /// A dictionary of the given entries; of two entries with the same system and code, the
+    /// later one wins.
+    pub fn from_entries(release: impl Into<String>, entries: Vec<CodeEntry>) -> Dictionary {
         let mut dictionary = Dictionary {
-            release: file.release,
-            entries: HashMap::with_capacity(file.codes.len()),
+            release: release.into(),
+            ..Dictionary::default()
         };
-        for entry in file.codes {
-            dictionary.insert(entry);
-        }
-        Ok(dictionary)
+        dictionary.extend(entries);
+        dictionary
     }
 
-    /// Adds or replaces an entry.
+    /// Adds or replaces an entry. This shifts the entries after it: use
+    /// [`Dictionary::extend`] to add many.
     pub fn insert(&mut self, entry: CodeEntry) {
+        self.search_index = OnceLock::new();
+        match self.position(entry.system, &entry.code) {
+            Ok(i) => self.entries[i] = entry,
+            Err(i) => self.entries.insert(i, entry),
+        }
+    }
+
+    /// Adds or replaces many entries; later entries win over earlier ones and over those
+    /// already in the dictionary.
+    pub fn extend(&mut self, entries: impl IntoIterator<Item = CodeEntry>) {
+        self.search_index = OnceLock::new();
+        // Stable sort keeps insertion order among equal keys; keep the last of each run.
+        let mut all = std::mem::take(&mut self.entries);
+        all.extend(entries);
+        all.reverse();
+        all.sort_by(|a, b| a.key().cmp(&b.key()));
+        all.dedup_by(|later, earlier| later.key() == earlier.key());
+        self.entries = all;
+    }
+
+    /// Merges another dictionary into this one: its entries win, its chapters and blocks and
+    /// source files are added, and the releases are joined with `"; "`.
+    pub fn merge(&mut self, other: Dictionary) {
+        if self.release.is_empty() {
+            self.release = other.release;
+        } else if !other.release.is_empty() {
+            self.release = format!("{}; {}", self.release, other.release);
+        }
+        self.extend(other.entries);
+        for heading in other.headings {
+            self.headings
+                .retain(|h| h.key() != heading.key() || h.kind != heading.kind);
+            self.headings.push(heading);
+        }
+        self.sources.extend(other.sources);
+    }
+
+    fn position(&self, system: CodeSystem, code: &str) -> Result<usize, usize> {
         self.entries
-            .insert((entry.system, entry.code.clone()), entry);
+            .binary_search_by(|e| e.key().cmp(&(system, code)))
     }
 
-    /// Looks a code up.
+    /// Looks a code up, exactly as written in the code set (see [`Dictionary::lookup`] for a
+    /// forgiving lookup).
     pub fn get(&self, system: CodeSystem, code: &str) -> Option<&CodeEntry> {
-        self.entries.get(&(system, code.to_string()))
+        self.position(system, code).ok().map(|i| &self.entries[i])
     }
 
-    /// The release this dictionary came from (e.g. `ICD-10-CM FY2026`).
+    /// The release this dictionary came from (e.g. `ICD-10-CM 2026; HCPCS 2026 JAN`).
     pub fn release(&self) -> &str {
         &self.release
     }
 
-    /// Number of codes.
+    /// Replaces the release description.
+    pub fn set_release(&mut self, release: impl Into<String>) {
+        self.release = release.into();
+    }
+
+    /// Number of codes (chapters and blocks are not counted).
     pub fn len(&self) -> usize {
         self.entries.len()
     }
@@ -115,10 +348,143 @@ impl Dictionary {
         self.entries.is_empty()
     }
 
-    /// All entries, in no particular order.
+    /// All entries, ordered by system and code.
     pub fn entries(&self) -> impl Iterator<Item = &CodeEntry> {
-        self.entries.values()
+        self.entries.iter()
     }
+
+    /// The ICD-10-CM chapters and blocks, in tabular order.
+    pub fn headings(&self) -> &[CodeEntry] {
+        &self.headings
+    }
+
+    /// The source files this dictionary was imported from.
+    pub fn sources(&self) -> &[SourceFile] {
+        &self.sources
+    }
+
+    /// The entries of a system whose code starts with `prefix`, in code order.
+    pub fn with_prefix(&self, system: CodeSystem, prefix: &str) -> &[CodeEntry] {
+        let start = self.entries.partition_point(|e| e.key() < (system, prefix));
+        let len = self.entries[start..]
+            .partition_point(|e| e.system == system && e.code.starts_with(prefix));
+        &self.entries[start..start + len]
+    }
+
+    /// The billable codes below a code, in code order: for ICD-10-CM the billable descendants
+    /// of a category, subcategory, block or chapter (its own code excluded); empty for a
+    /// billable code, a code with nothing below it, and for HCPCS and CPT, which are flat.
+    ///
+    /// # Examples
+    /// ```
+    /// use medcode::code::CodeSystem;
+    /// use medcode::dictionary::Dictionary;
+    /// let dictionary = Dictionary::starter().unwrap();
+    /// let children = dictionary.children(CodeSystem::Icd10Cm, "E11");
+    /// assert!(children.iter().any(|e| e.code == "E11.9"));
+    /// ```
+    pub fn children(&self, system: CodeSystem, code: &str) -> Vec<&CodeEntry> {
+        if system != CodeSystem::Icd10Cm {
+            return Vec::new();
+        }
+        let run: &[CodeEntry] = match self.heading(code).map(heading_range) {
+            Some((first, last)) if self.get(system, code).is_none() => {
+                let start = self.entries.partition_point(|e| e.key() < (system, first));
+                let len = self.entries[start..].partition_point(|e| {
+                    e.system == system && (e.code.as_str() <= last || e.code.starts_with(last))
+                });
+                &self.entries[start..start + len]
+            }
+            _ => self.with_prefix(system, code),
+        };
+        run.iter()
+            .filter(|e| e.billable && e.code != code && e.kind == EntryKind::Code)
+            .collect()
+    }
+
+    /// A chapter or block by its code (`A00-B99`, `E08-E13`, `B10`); a block wins over a
+    /// chapter with the same code.
+    pub fn heading(&self, code: &str) -> Option<&CodeEntry> {
+        let mut found = self.headings.iter().filter(|h| h.code == code);
+        let first = found.next()?;
+        Some(found.find(|h| h.kind == EntryKind::Block).unwrap_or(first))
+    }
+
+    /// The ICD-10-CM chapter a code belongs to.
+    pub fn chapter_of(&self, code: &str) -> Option<&CodeEntry> {
+        self.heading_of(code, EntryKind::Chapter)
+    }
+
+    /// The ICD-10-CM block (tabular section) a code belongs to.
+    pub fn block_of(&self, code: &str) -> Option<&CodeEntry> {
+        self.heading_of(code, EntryKind::Block)
+    }
+
+    fn heading_of(&self, code: &str, kind: EntryKind) -> Option<&CodeEntry> {
+        let category: String = code.chars().take(3).collect();
+        self.headings.iter().filter(|h| h.kind == kind).find(|h| {
+            let (first, last) = heading_range(h);
+            first <= category.as_str() && category.as_str() <= last
+        })
+    }
+
+    /// The parent chain of an entry: the codes above it, outermost first (`E11.65` → `E11`,
+    /// `E11.6`; `S06.0X1A` → `S06`, `S06.0`, `S06.0X`, `S06.0X1`). Chapters and blocks are not
+    /// included: see [`Dictionary::chapter_of`] and [`Dictionary::block_of`]. Empty for HCPCS
+    /// and CPT, which are flat.
+    ///
+    /// ICD-10-CM is prefix-ordered (every code's parent is a prefix of it), so the chain is
+    /// found by looking up the code's prefixes rather than stored with every entry, which keeps
+    /// the dictionary small and quick to load.
+    pub fn ancestors(&self, entry: &CodeEntry) -> Vec<&CodeEntry> {
+        self.parent_codes(entry)
+            .into_iter()
+            .filter_map(|p| self.get(entry.system, p))
+            .collect()
+    }
+
+    /// The codes of an entry's parent chain, outermost first (see [`Dictionary::ancestors`]).
+    pub fn parent_codes<'a>(&self, entry: &'a CodeEntry) -> Vec<&'a str> {
+        if entry.system != CodeSystem::Icd10Cm || entry.kind != EntryKind::Code {
+            return Vec::new();
+        }
+        let code = entry.code.as_str();
+        code.char_indices()
+            .map(|(i, _)| &code[..i])
+            .filter(|p| p.len() >= 3 && !p.ends_with('.'))
+            .filter(|p| self.get(entry.system, p).is_some())
+            .collect()
+    }
+
+    /// The 7th characters in force at an entry: its own, else those of its nearest parent
+    /// that has some. Empty when no 7th character applies.
+    pub fn seventh_characters<'a>(&'a self, entry: &'a CodeEntry) -> &'a [SeventhChar] {
+        if !entry.seventh.is_empty() {
+            return &entry.seventh;
+        }
+        self.ancestors(entry)
+            .into_iter()
+            .rev()
+            .find(|e| !e.seventh.is_empty())
+            .map_or(&[], |e| e.seventh.as_slice())
+    }
+
+    pub(crate) fn push_heading(&mut self, heading: CodeEntry) {
+        self.headings.push(heading);
+    }
+
+    pub(crate) fn push_source(&mut self, source: SourceFile) {
+        self.sources.push(source);
+    }
+}
+
+/// The first and last category of a chapter or block code (`A00-B99` → `(A00, B99)`,
+/// `B10` → `(B10, B10)`).
+fn heading_range(heading: &CodeEntry) -> (&str, &str) {
+    heading
+        .code
+        .split_once('-')
+        .unwrap_or((heading.code.as_str(), heading.code.as_str()))
 }
 
 #[cfg(test)]
@@ -148,5 +514,64 @@ mod tests {
         let message = err.to_string();
         assert!(message.starts_with("my.yaml: "), "{message}");
         assert!(message.contains("line"), "{message}");
+    }
+
+    #[test]
+    fn insert_replaces_and_keeps_order() {
+        let mut dictionary = Dictionary::default();
+        for code in ["E11.9", "E10.9", "I10", "E11.9"] {
+            dictionary.insert(CodeEntry::new(
+                CodeSystem::Icd10Cm,
+                code,
+                format!("t {code}"),
+            ));
+        }
+        let codes: Vec<&str> = dictionary.entries().map(|e| e.code.as_str()).collect();
+        assert_eq!(codes, ["E10.9", "E11.9", "I10"]);
+    }
+
+    #[test]
+    fn extend_keeps_the_last_duplicate() {
+        let dictionary = Dictionary::from_entries(
+            "r",
+            vec![
+                CodeEntry::new(CodeSystem::Hcpcs, "J1885", "first"),
+                CodeEntry::new(CodeSystem::Hcpcs, "J1885", "second"),
+            ],
+        );
+        assert_eq!(dictionary.len(), 1);
+        assert_eq!(
+            dictionary.get(CodeSystem::Hcpcs, "J1885").unwrap().title,
+            "second"
+        );
+    }
+
+    #[test]
+    fn children_are_billable_descendants() {
+        let mut e11 = CodeEntry::new(CodeSystem::Icd10Cm, "E11", "Type 2 diabetes mellitus");
+        e11.billable = false;
+        let mut e116 = CodeEntry::new(CodeSystem::Icd10Cm, "E11.6", "with other");
+        e116.billable = false;
+        let dictionary = Dictionary::from_entries(
+            "r",
+            vec![
+                e11,
+                e116,
+                CodeEntry::new(CodeSystem::Icd10Cm, "E11.65", "hyperglycemia"),
+                CodeEntry::new(CodeSystem::Icd10Cm, "E11.9", "without"),
+                CodeEntry::new(CodeSystem::Icd10Cm, "E13.9", "other"),
+            ],
+        );
+        let codes = |code: &str| -> Vec<String> {
+            dictionary
+                .children(CodeSystem::Icd10Cm, code)
+                .iter()
+                .map(|e| e.code.clone())
+                .collect()
+        };
+        assert_eq!(codes("E11"), ["E11.65", "E11.9"]);
+        assert_eq!(codes("E11.6"), ["E11.65"]);
+        assert!(codes("E11.9").is_empty());
+        assert!(dictionary.children(CodeSystem::Hcpcs, "E11").is_empty());
     }
 }
