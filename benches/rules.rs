@@ -12,7 +12,9 @@ use medcode::rules::{PackSource, RuleSet};
 
 /// A pack of `n` synthetic rules, each with five terms, a veto, a refinement and examples.
 fn synthetic_pack(n: usize) -> String {
-    let codes = ["I10", "E11.9", "J45.909", "R05.9", "R50.9", "K21.9", "F41.9"];
+    let codes = [
+        "I10", "E11.9", "J45.909", "R05.9", "R50.9", "K21.9", "F41.9",
+    ];
     let mut yaml = String::from("pack: { name: synthetic, version: \"1\" }\nrules:\n");
     for i in 0..n {
         let code = codes[i % codes.len()];
@@ -40,7 +42,9 @@ fn bench(c: &mut Criterion) {
         })
     });
     let (rules, _) = RuleSet::load(&sources, &dictionary);
-    group.bench_function("matcher_10000_rules", |b| b.iter(|| black_box(RuleMatcher::new(&rules))));
+    group.bench_function("matcher_10000_rules", |b| {
+        b.iter(|| black_box(RuleMatcher::new(&rules)))
+    });
     group.finish();
 }
 

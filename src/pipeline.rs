@@ -15,13 +15,15 @@
 //! assert_eq!(report.rejected[0].code, "R07.9");
 //! ```
 
+use crate::code::CodeSystem;
 use crate::context::{ContextEngine, ContextError};
+use crate::dictionary::{CodeCheck, check_codes};
 use crate::dictionary::{Dictionary, DictionaryError};
 use crate::document::Document;
 use crate::matcher::{MatchResult, Matcher, RuleMatcher};
 use crate::normalize::normalize_document;
 use crate::policy::{self, Setting};
-use crate::report::{Report, SCHEMA_VERSION, TraceEntry, Warning};
+use crate::report::{Report, SCHEMA_VERSION, Suggestion, TraceEntry, Warning};
 use crate::rules::{Diagnostic, PackSource, RuleError, RuleSet};
 use crate::sections::{CatalogueError, SectionCatalogue, SectionCategory};
 use crate::tokenize::{LexError, Tokenizer};
@@ -53,6 +55,8 @@ pub struct Options {
     pub setting: Setting,
     /// Include the matcher's trace (matched, partial and vetoed anchors) in the report.
     pub trace: bool,
+    /// Date of service (`YYYY-MM-DD`), to flag codes terminated before it.
+    pub date_of_service: Option<String>,
 }
 
 /// Everything loaded once, ready to code notes.
@@ -80,13 +84,16 @@ impl Engine {
         ))
     }
 
-    /// An engine with the embedded defaults plus user rule packs layered over the bundled ones.
-    /// Returns the diagnostics of all packs (warnings included).
+    /// An engine with `dictionary` and the embedded catalogue and context pack, and user rule
+    /// packs layered over the bundled ones. Returns the diagnostics of all packs (warnings
+    /// included).
     ///
     /// # Errors
     /// [`EngineError::Rules`] when any pack has an error; every diagnostic is in it.
-    pub fn with_rule_packs(extra: &[PackSource]) -> Result<(Engine, Vec<Diagnostic>), EngineError> {
-        let dictionary = Dictionary::starter()?;
+    pub fn with_rule_packs(
+        dictionary: Dictionary,
+        extra: &[PackSource],
+    ) -> Result<(Engine, Vec<Diagnostic>), EngineError> {
         let mut sources = PackSource::builtin();
         sources.extend_from_slice(extra);
         let (rules, diagnostics) = RuleSet::load(&sources, &dictionary);
@@ -134,6 +141,39 @@ impl Engine {
         &self.dictionary
     }
 
+    /// Dictionary checks on the suggestion set (billable, Excludes1, use additional code, code
+    /// first, 7th character, terminated); suggestions a check is about are marked for review.
+    fn check(&self, suggestions: &mut [Suggestion], options: &Options) -> Vec<CodeCheck> {
+        let _span = tracing::info_span!("checks").entered();
+        let codes: Vec<(CodeSystem, String)> = suggestions
+            .iter()
+            .map(|s| (s.system, s.code.clone()))
+            .collect();
+        let checks = check_codes(&self.dictionary, &codes, options.date_of_service.as_deref());
+        for check in &checks {
+            let (code, flag) = match check {
+                CodeCheck::NotBillable { code, .. } => {
+                    (code, "not billable: choose a billable child code")
+                }
+                CodeCheck::Excludes1Conflict { code, .. } => {
+                    (code, "Excludes1 conflict with another suggested code")
+                }
+                CodeCheck::SeventhCharacterRequired { code, .. } => (code, "needs a 7th character"),
+                CodeCheck::Terminated { code, .. } => {
+                    (code, "terminated before the date of service")
+                }
+                _ => continue,
+            };
+            for s in suggestions.iter_mut().filter(|s| &s.code == code) {
+                s.status = crate::report::Status::NeedsReview;
+                if !s.flags.iter().any(|f| f == flag) {
+                    s.flags.push(flag.to_string());
+                }
+            }
+        }
+        checks
+    }
+
     /// Runs one note through the pipeline.
     ///
     /// # Errors
@@ -158,6 +198,8 @@ impl Engine {
             options.setting,
         );
         let mut warnings = resolved.warnings;
+        let mut suggestions = resolved.suggestions;
+        let checks = self.check(&mut suggestions, options);
         if doc.tokens.is_empty() {
             warnings.insert(0, Warning::EmptyNote);
         } else if doc
@@ -172,8 +214,9 @@ impl Engine {
             note_id: note_id.to_string(),
             setting: options.setting,
             dictionary_release: self.dictionary.release().to_string(),
-            suggestions: resolved.suggestions,
+            suggestions,
             rejected: resolved.rejected,
+            checks,
             warnings,
             trace: options.trace.then(|| trace(&doc, &found, &self.rules)),
         })

@@ -170,7 +170,9 @@ fn one_bad_pack_does_not_stop_the_others() {
 #[test]
 fn layering_disable_and_override() {
     let disable = "pack: { name: d, version: \"1\", disable: [cough, no-such-rule] }\n";
-    let (engine, warnings) = Engine::with_rule_packs(&[pack("d.yaml", disable)]).unwrap();
+    let (engine, warnings) =
+        Engine::with_rule_packs(Dictionary::starter().unwrap(), &[pack("d.yaml", disable)])
+            .unwrap();
     assert!(engine.rules().get("cough").is_none());
     assert!(warnings.iter().any(|w| {
         w.to_string()
@@ -182,7 +184,11 @@ fn layering_disable_and_override() {
     assert!(report.suggestions.is_empty());
 
     let override_pack = "pack: { name: o, version: \"1\" }\nrules:\n  - id: cough\n    override: true\n    system: ICD-10-CM\n    code: R05.9\n    match: { any: [tussis] }\n    reason: Cough, in Latin.\n";
-    let (engine, _) = Engine::with_rule_packs(&[pack("o.yaml", override_pack)]).unwrap();
+    let (engine, _) = Engine::with_rule_packs(
+        Dictionary::starter().unwrap(),
+        &[pack("o.yaml", override_pack)],
+    )
+    .unwrap();
     let report = engine
         .suggest("n", "ASSESSMENT: Tussis. Cough.", &Options::default())
         .unwrap();

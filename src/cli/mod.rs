@@ -1,6 +1,7 @@
 //! Argument parsing and dispatch. Only the CLI prints; the library returns data.
 
 mod config;
+mod data;
 mod rules;
 mod suggest;
 mod tokens;
@@ -33,6 +34,10 @@ pub struct Cli {
     /// MEDCODE_RULES, paths separated by `:`).
     #[arg(long = "rules", global = true)]
     rule_paths: Vec<PathBuf>,
+    /// Binary dictionary made by `medcode data import` (default: the imported one in the user's
+    /// data directory when present, else the embedded starter dictionary).
+    #[arg(long, global = true)]
+    dict: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -46,6 +51,42 @@ enum Command {
     /// The rule author's toolchain: check, test, list, show, new, schema.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
+    /// Import the official code files into a binary dictionary.
+    #[command(subcommand)]
+    Data(DataCommand),
+    /// Show a code: title, billable or not (and its billable children), hierarchy, tabular
+    /// notes, 7th characters.
+    Lookup {
+        /// The code (`E11.9`, `e119`, `hcpcs:J1885`).
+        code: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Search titles and inclusion terms; tolerates misspellings and abbreviations.
+    Search {
+        /// Words to look for.
+        text: Vec<String>,
+        /// How many results.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Check codes: billable, not billable (with children), unknown (with did-you-mean).
+    Validate {
+        /// The codes.
+        #[arg(required = true)]
+        codes: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DataCommand {
+    /// Import ICD-10-CM (tabular XML), HCPCS (annual fixed-width file) and optionally a
+    /// licensed CPT CSV into a binary dictionary.
+    Import(data::ImportArgs),
 }
 
 /// Output formats.
@@ -89,6 +130,9 @@ struct SuggestArgs {
     /// conditions decided it.
     #[arg(long)]
     trace: bool,
+    /// Date of service (YYYY-MM-DD): codes terminated before it are flagged.
+    #[arg(long)]
+    date_of_service: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -108,10 +152,15 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose);
     let config = cli.config.as_deref();
+    let dict = cli.dict.as_deref();
     let result = match cli.command {
-        Command::Suggest(args) => suggest::run(args, config, &cli.rule_paths),
+        Command::Suggest(args) => suggest::run(args, config, &cli.rule_paths, dict),
         Command::Tokens(args) => tokens::run(args),
-        Command::Rules(command) => rules::run(command, config, &cli.rule_paths),
+        Command::Rules(command) => rules::run(command, config, &cli.rule_paths, dict),
+        Command::Data(DataCommand::Import(args)) => data::import(args),
+        Command::Lookup { code, format } => data::lookup(dict, &code, format),
+        Command::Search { text, limit } => data::search(dict, &text.join(" "), limit),
+        Command::Validate { codes, format } => data::validate(dict, &codes, format),
     };
     match result {
         Ok(code) => code,

@@ -6,7 +6,6 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 
-use medcode::dictionary::Dictionary;
 use medcode::pipeline::{Engine, EngineError};
 use medcode::rules::file::RulePackFile;
 use medcode::rules::testing::{self, Outcome};
@@ -14,6 +13,7 @@ use medcode::rules::{Action, PackSource, Rule, RuleSet};
 
 use super::Format;
 use super::config::{read_packs, user_packs};
+use super::data::choose_dictionary;
 
 /// Exit code when rule packs have errors.
 pub const EXIT_INVALID_RULES: u8 = 3;
@@ -69,16 +69,22 @@ pub(super) fn run(
     command: RulesCommand,
     config: Option<&std::path::Path>,
     flags: &[PathBuf],
+    dict: Option<&std::path::Path>,
 ) -> anyhow::Result<ExitCode> {
+    let ctx = Ctx {
+        config,
+        flags,
+        dict,
+    };
     match command {
-        RulesCommand::Check { paths, format } => check(config, flags, &paths, format),
+        RulesCommand::Check { paths, format } => check(&ctx, &paths, format),
         RulesCommand::Test {
             paths,
             filter,
             format,
-        } => test(config, flags, &paths, filter.as_deref(), format),
-        RulesCommand::List => list(config, flags),
-        RulesCommand::Show { id } => show(config, flags, &id),
+        } => test(&ctx, &paths, filter.as_deref(), format),
+        RulesCommand::List => list(&ctx),
+        RulesCommand::Show { id } => show(&ctx, &id),
         RulesCommand::New { id, code, system } => {
             print!("{}", scaffold(&id, &code, &system));
             Ok(ExitCode::SUCCESS)
@@ -90,32 +96,30 @@ pub(super) fn run(
     }
 }
 
+/// Where packs and the dictionary come from.
+struct Ctx<'a> {
+    config: Option<&'a std::path::Path>,
+    flags: &'a [PathBuf],
+    dict: Option<&'a std::path::Path>,
+}
+
 /// The JSON Schema of rule pack files, as checked in at `rules/schema.json`.
 pub fn schema_json() -> String {
     serde_json::to_string_pretty(&schemars::schema_for!(RulePackFile)).unwrap_or_default()
 }
 
-fn sources(
-    config: Option<&std::path::Path>,
-    flags: &[PathBuf],
-    paths: &[PathBuf],
-) -> anyhow::Result<Vec<PackSource>> {
-    let mut sources = user_packs(config, flags)?;
+fn sources(ctx: &Ctx<'_>, paths: &[PathBuf]) -> anyhow::Result<Vec<PackSource>> {
+    let mut sources = user_packs(ctx.config, ctx.flags)?;
     for path in paths {
         read_packs(path, &mut sources)?;
     }
     Ok(sources)
 }
 
-fn check(
-    config: Option<&std::path::Path>,
-    flags: &[PathBuf],
-    paths: &[PathBuf],
-    format: Format,
-) -> anyhow::Result<ExitCode> {
-    let dictionary = Dictionary::starter()?;
+fn check(ctx: &Ctx<'_>, paths: &[PathBuf], format: Format) -> anyhow::Result<ExitCode> {
+    let dictionary = choose_dictionary(ctx.dict)?;
     let mut all = PackSource::builtin();
-    all.extend(sources(config, flags, paths)?);
+    all.extend(sources(ctx, paths)?);
     let (rules, diagnostics) = RuleSet::load(&all, &dictionary);
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     match format {
@@ -139,12 +143,9 @@ fn check(
     })
 }
 
-fn engine(
-    config: Option<&std::path::Path>,
-    flags: &[PathBuf],
-    paths: &[PathBuf],
-) -> anyhow::Result<Result<Engine, ExitCode>> {
-    match Engine::with_rule_packs(&sources(config, flags, paths)?) {
+fn engine(ctx: &Ctx<'_>, paths: &[PathBuf]) -> anyhow::Result<Result<Engine, ExitCode>> {
+    let dictionary = choose_dictionary(ctx.dict)?;
+    match Engine::with_rule_packs(dictionary, &sources(ctx, paths)?) {
         Ok((engine, warnings)) => {
             for w in warnings {
                 eprintln!("{w}");
@@ -162,13 +163,12 @@ fn engine(
 }
 
 fn test(
-    config: Option<&std::path::Path>,
-    flags: &[PathBuf],
+    ctx: &Ctx<'_>,
     paths: &[PathBuf],
     filter: Option<&str>,
     format: Format,
 ) -> anyhow::Result<ExitCode> {
-    let engine = match engine(config, flags, paths)? {
+    let engine = match engine(ctx, paths)? {
         Ok(engine) => engine,
         Err(code) => return Ok(code),
     };
@@ -223,8 +223,8 @@ fn test(
     })
 }
 
-fn list(config: Option<&std::path::Path>, flags: &[PathBuf]) -> anyhow::Result<ExitCode> {
-    let engine = match engine(config, flags, &[])? {
+fn list(ctx: &Ctx<'_>) -> anyhow::Result<ExitCode> {
+    let engine = match engine(ctx, &[])? {
         Ok(engine) => engine,
         Err(code) => return Ok(code),
     };
@@ -250,8 +250,8 @@ fn rule_title(engine: &Engine, rule: &Rule) -> String {
     })
 }
 
-fn show(config: Option<&std::path::Path>, flags: &[PathBuf], id: &str) -> anyhow::Result<ExitCode> {
-    let engine = match engine(config, flags, &[])? {
+fn show(ctx: &Ctx<'_>, id: &str) -> anyhow::Result<ExitCode> {
+    let engine = match engine(ctx, &[])? {
         Ok(engine) => engine,
         Err(code) => return Ok(code),
     };

@@ -11,21 +11,26 @@ use medcode::pipeline::{Engine, Options};
 use medcode::report::text;
 
 use super::config::user_packs;
+use super::data::choose_dictionary;
 use super::{Format, SuggestArgs, use_color};
 
 pub(super) fn run(
     args: SuggestArgs,
     config: Option<&std::path::Path>,
     rule_paths: &[PathBuf],
+    dict: Option<&std::path::Path>,
 ) -> anyhow::Result<ExitCode> {
     let packs = user_packs(config, rule_paths)?;
-    let (engine, warnings) = Engine::with_rule_packs(&packs).context("loading rule packs")?;
+    let dictionary = choose_dictionary(dict)?;
+    let (engine, warnings) =
+        Engine::with_rule_packs(dictionary, &packs).context("loading rule packs")?;
     for warning in warnings {
         eprintln!("{warning}");
     }
     let options = Options {
         setting: args.setting,
         trace: args.trace,
+        date_of_service: args.date_of_service.clone(),
     };
     let files = if args.files.is_empty() {
         vec![PathBuf::from("-")]

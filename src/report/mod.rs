@@ -6,10 +6,11 @@
 
 pub mod text;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::code::CodeSystem;
 use crate::context::Modifier;
+use crate::dictionary::CodeCheck;
 use crate::policy::Setting;
 use crate::sections::SectionCategory;
 use crate::span::{Position, Span};
@@ -18,7 +19,7 @@ use crate::span::{Position, Span};
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// Everything medcode has to say about one note.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
     /// Version of this layout.
     pub schema_version: u32,
@@ -32,15 +33,18 @@ pub struct Report {
     pub suggestions: Vec<Suggestion>,
     /// Candidates that were found and not suggested, with why.
     pub rejected: Vec<Rejected>,
+    /// Dictionary checks on the suggested codes: not billable, Excludes1 conflicts, use
+    /// additional code / code first / code also prompts, 7th characters, terminated codes.
+    pub checks: Vec<CodeCheck>,
     /// Things the reviewer should know about the note or the run.
     pub warnings: Vec<Warning>,
     /// With `--trace`: every anchor the matcher found and what decided it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub trace: Option<Vec<TraceEntry>>,
 }
 
 /// One anchor the matcher found, for `--trace`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TraceEntry {
     /// The rule.
     pub rule: String,
@@ -59,7 +63,7 @@ pub struct TraceEntry {
 }
 
 /// How far a suggestion can be trusted as it stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Ready for the coder's usual review.
@@ -69,7 +73,7 @@ pub enum Status {
 }
 
 /// A suggested code with its evidence.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Suggestion {
     /// The code.
     pub code: String,
@@ -95,7 +99,7 @@ pub struct Suggestion {
 }
 
 /// A candidate that was not suggested.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Rejected {
     /// The code the rule would have suggested.
     pub code: String,
@@ -110,7 +114,7 @@ pub struct Rejected {
 }
 
 /// One piece of evidence: a quoted span of the note and the context that was checked.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Evidence {
     /// The quoted text.
     pub text: String,
@@ -136,7 +140,7 @@ pub struct Evidence {
 }
 
 /// Something about the note or the run that the reviewer should know.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Warning {
     /// The note has no text to code.

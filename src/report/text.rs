@@ -61,6 +61,12 @@ pub fn render(report: &Report, color: bool) -> String {
             write_evidence(&mut out, e);
         }
     }
+    if !report.checks.is_empty() {
+        let _ = writeln!(out, "\n{}", paint("33", "Dictionary checks:"));
+        out.push_str(&crate::dictionary::cli_support::format_checks(
+            &report.checks,
+        ));
+    }
     if let Some(trace) = &report.trace {
         let _ = writeln!(out, "\n{}", paint("2", "Trace:"));
         for t in trace {

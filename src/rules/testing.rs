@@ -131,6 +131,7 @@ fn run_example(engine: &Engine, example: &Example) -> Result<Report, crate::pipe
     let options = Options {
         setting: example.setting.unwrap_or_default(),
         trace: false,
+        date_of_service: None,
     };
     engine.suggest("example", &example.text, &options)
 }

@@ -1,0 +1,122 @@
+//! `medcode data import`, `lookup`, `search`, `validate`, and choosing the dictionary.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use medcode::dictionary::cli_support::{
+    format_lookup, format_search, format_summary, format_unknown, format_validation,
+};
+use medcode::dictionary::{Dictionary, ImportSources, import_all};
+
+use super::Format;
+
+/// Where `data import` writes by default and where the other commands look:
+/// `$MEDCODE_HOME/dictionary.bin`, else `$XDG_DATA_HOME/medcode/dictionary.bin`, else
+/// `~/.local/share/medcode/dictionary.bin`.
+pub fn default_dictionary_path() -> Option<PathBuf> {
+    if let Some(home) = std::env::var_os("MEDCODE_HOME") {
+        return Some(PathBuf::from(home).join("dictionary.bin"));
+    }
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))?;
+    Some(base.join("medcode/dictionary.bin"))
+}
+
+/// The dictionary to use: `--dict PATH` (must load), else the imported one in the default
+/// place when present, else the embedded starter dictionary.
+pub fn choose_dictionary(explicit: Option<&Path>) -> anyhow::Result<Dictionary> {
+    if let Some(path) = explicit {
+        return Ok(Dictionary::load(path)?);
+    }
+    match default_dictionary_path().filter(|p| p.exists()) {
+        Some(path) => Ok(Dictionary::load(&path)?),
+        None => Ok(Dictionary::starter()?),
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// Directory with the official files (`icd10cm/icd10cm_tabular_<year>.xml`,
+    /// `hcpcs/HCPC<year>_*ANWEB*.txt`); default `$MEDCODE_DATA_DIR`.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// A licensed CPT file (CSV: code, descriptor).
+    #[arg(long)]
+    cpt: Option<PathBuf>,
+    /// Where to write the binary dictionary (default: the user's data directory).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+pub(super) fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
+    let dir = args
+        .data_dir
+        .or_else(|| std::env::var_os("MEDCODE_DATA_DIR").map(PathBuf::from))
+        .context(
+            "give --data-dir or set MEDCODE_DATA_DIR to the directory with the official files",
+        )?;
+    let mut sources = ImportSources::from_data_dir(&dir)?;
+    if let Some(cpt) = args.cpt {
+        sources = sources.with_cpt(cpt);
+    }
+    let dictionary = import_all(&sources)?;
+    let out = args
+        .out
+        .or_else(default_dictionary_path)
+        .context("no --out given and no home directory to write to")?;
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("{}: cannot create", parent.display()))?;
+    }
+    dictionary.save(&out)?;
+    print!("{}", format_summary(&dictionary));
+    println!("written to {}", out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn lookup(dict: Option<&Path>, code: &str, format: Format) -> anyhow::Result<ExitCode> {
+    let dictionary = choose_dictionary(dict)?;
+    match dictionary.lookup(code) {
+        Some(found) => {
+            match format {
+                Format::Text => print!("{}", format_lookup(&found)),
+                Format::Json => println!("{}", serde_json::to_string_pretty(&found)?),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        None => {
+            eprint!("{}", format_unknown(&dictionary, code));
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+pub(super) fn search(dict: Option<&Path>, text: &str, limit: usize) -> anyhow::Result<ExitCode> {
+    let dictionary = choose_dictionary(dict)?;
+    print!("{}", format_search(&dictionary.search(text, limit)));
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn validate(
+    dict: Option<&Path>,
+    codes: &[String],
+    format: Format,
+) -> anyhow::Result<ExitCode> {
+    let dictionary = choose_dictionary(dict)?;
+    let results = dictionary.validate(codes);
+    match format {
+        Format::Text => print!("{}", format_validation(&results)),
+        Format::Json => println!("{}", serde_json::to_string_pretty(&results)?),
+    }
+    let all_billable = results
+        .iter()
+        .all(|v| matches!(v.status, medcode::dictionary::CodeStatus::Billable));
+    Ok(if all_billable {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
