@@ -12,37 +12,16 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use serde::{Deserialize, Serialize};
-
 use crate::code::CodeSystem;
-use crate::context::{ContextCategory, ContextIndex, Modifier, ModifierSource};
+use crate::context::policy::ContextDecision;
+use crate::context::{self, ContextCategory, ContextIndex, Modifier};
 use crate::dictionary::Dictionary;
 use crate::document::Document;
 use crate::matcher::{Candidate, MatchResult};
 use crate::report::{Evidence, Rejected, Status, Suggestion, Warning};
 use crate::rules::{Action, Rule, RuleSet};
 
-/// Which guideline set applies.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Default,
-    Serialize,
-    Deserialize,
-    clap::ValueEnum,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Setting {
-    /// Outpatient visit: uncertain diagnoses are not coded (Section IV.H).
-    #[default]
-    Outpatient,
-    /// Inpatient discharge: uncertain diagnoses are coded as if confirmed (Section II.H).
-    Inpatient,
-}
+pub use crate::context::policy::Setting;
 
 /// What the context of one candidate means for coding.
 #[derive(Debug, Clone, PartialEq)]
@@ -95,11 +74,7 @@ pub fn resolve(
     for (candidate, modifiers) in &with_context {
         let rule = &rules.rules()[candidate.rule];
         let modifiers: Vec<Modifier> = if affirmed.contains(candidate.code.as_str()) {
-            modifiers
-                .iter()
-                .filter(|m| !from_section(m))
-                .cloned()
-                .collect()
+            context::policy::without_section_modifiers(modifiers)
         } else {
             modifiers.clone()
         };
@@ -179,11 +154,6 @@ pub fn resolve(
     out
 }
 
-/// True for context implied by the section rather than said in the sentence.
-fn from_section(modifier: &Modifier) -> bool {
-    matches!(modifier.source, ModifierSource::Section { .. })
-}
-
 /// Combination codes: a suggestion from a rule with `combine` stays only when every rule it
 /// requires also produced a suggestion; then the suggestions of the rules it replaces go.
 fn apply_combinations(
@@ -254,86 +224,82 @@ fn add_flag(suggestion: &mut Suggestion, flag: &str) {
     }
 }
 
-/// Applies the guideline for the strongest context present. Precedence: negated, family,
-/// hypothetical, historical, uncertain. A rule's `context` overrides the default action.
+/// The guideline decision for the context ([`context::policy::decide`]: negated > family >
+/// hypothetical > historical > uncertain, by setting), then the rule's own `context` actions:
+/// `keep` codes it anyway, a code switches to it (history Z85, family Z80, outpatient symptom),
+/// `reject` rejects.
 fn decide(rule: &Rule, code: &str, modifiers: &[Modifier], setting: Setting) -> Decision {
-    let find = |category| modifiers.iter().find(|m| m.category == category);
     let code_it = |code: &str, flag: Option<String>, why: Option<String>| Decision::Code {
         code: code.to_string(),
         flag,
         why,
     };
-    let apply = |action: &Option<Action>, m: &Modifier, what: &str, switch: &str| match action {
+    let cue = |category: ContextCategory| {
+        modifiers
+            .iter()
+            .find(|m| m.category == category)
+            .map_or_else(|| category.name().to_string(), Modifier::describe)
+    };
+    let decision = context::policy::decide(setting, modifiers);
+    let (category, action, default) = match &decision {
+        ContextDecision::Affirmed => return code_it(code, None, None),
+        ContextDecision::CodeAsConfirmed { reason } => {
+            if rule.context.uncertain == Some(Action::Reject) {
+                return Decision::Reject(format!(
+                    "uncertain ({}): the rule rejects it",
+                    cue(ContextCategory::Uncertain)
+                ));
+            }
+            return code_it(code, Some(reason.clone()), None);
+        }
+        ContextDecision::Reject { category, reason } => {
+            let action = match category {
+                ContextCategory::Negated => &rule.context.negated,
+                _ => &rule.context.hypothetical,
+            };
+            (*category, action, reason.clone())
+        }
+        ContextDecision::UseHistoryCode => (
+            ContextCategory::Historical,
+            &rule.context.historical,
+            String::new(),
+        ),
+        ContextDecision::UseFamilyCode => {
+            (ContextCategory::Family, &rule.context.family, String::new())
+        }
+        ContextDecision::UseSymptomCode => (
+            ContextCategory::Uncertain,
+            &rule.context.uncertain,
+            String::new(),
+        ),
+    };
+    let what = cue(category);
+    match action {
         Some(Action::Keep) => code_it(
             code,
-            Some(format!("{what} ({}) kept by the rule", cue(m))),
+            Some(format!("{} ({what}) kept by the rule", category.name())),
             None,
         ),
         Some(Action::Code(other)) => code_it(
             other,
             None,
-            Some(format!("{what} ({}): {switch} {other}", cue(m))),
+            Some(match category {
+                ContextCategory::Historical => {
+                    format!("history ({what}): coded as personal history {other}")
+                }
+                ContextCategory::Family => {
+                    format!("family history ({what}): coded as family history {other}")
+                }
+                ContextCategory::Uncertain => format!(
+                    "uncertain ({what}): outpatient guidelines code the symptom {other} instead (Section IV.H)"
+                ),
+                _ => format!("{} ({what}): coded as {other}", category.name()),
+            }),
         ),
-        Some(Action::Reject) | None => Decision::Reject(format!("{what} ({}): not coded", cue(m))),
-    };
-    if let Some(m) = find(ContextCategory::Negated) {
-        return apply(&rule.context.negated, m, "negated", "coded as");
-    }
-    if let Some(m) = find(ContextCategory::Family) {
-        return apply(
-            &rule.context.family,
-            m,
-            "family history",
-            "coded as family history",
-        );
-    }
-    if let Some(m) = find(ContextCategory::Hypothetical) {
-        return apply(&rule.context.hypothetical, m, "hypothetical", "coded as");
-    }
-    if let Some(m) = find(ContextCategory::Historical) {
-        return apply(
-            &rule.context.historical,
-            m,
-            "history",
-            "coded as personal history",
-        );
-    }
-    if let Some(m) = find(ContextCategory::Uncertain) {
-        return match (setting, &rule.context.uncertain) {
-            (_, Some(Action::Keep)) => code_it(code, None, None),
-            (_, Some(Action::Reject)) => {
-                Decision::Reject(format!("uncertain ({}): not coded", cue(m)))
-            }
-            (Setting::Inpatient, _) => code_it(
-                code,
-                Some(format!(
-                    "uncertain diagnosis ({}) coded as confirmed per inpatient guideline (Section II.H)",
-                    cue(m)
-                )),
-                None,
-            ),
-            (Setting::Outpatient, Some(Action::Code(symptom))) => code_it(
-                symptom,
-                None,
-                Some(format!(
-                    "uncertain ({}): outpatient guidelines code the symptom {symptom} instead (Section IV.H)",
-                    cue(m)
-                )),
-            ),
-            (Setting::Outpatient, None) => Decision::Reject(format!(
-                "uncertain ({}): outpatient guidelines code only confirmed diagnoses (Section IV.H)",
-                cue(m)
-            )),
-        };
-    }
-    code_it(code, None, None)
-}
-
-/// How a modifier was cued, for reasons: `"denies"` or `family_history section`.
-fn cue(modifier: &Modifier) -> String {
-    match &modifier.source {
-        ModifierSource::Trigger { text, .. } => format!("\"{text}\""),
-        ModifierSource::Section { section } => format!("{section} section"),
+        Some(Action::Reject) | None => Decision::Reject(match decision.or_reject(modifiers) {
+            ContextDecision::Reject { reason, .. } if default.is_empty() => reason,
+            _ => default,
+        }),
     }
 }
 

@@ -1,24 +1,87 @@
-//! Stage 3: clinical context — is a finding negated, uncertain, hypothetical, historical, or
+//! Stage 4: clinical context — is a finding negated, uncertain, hypothetical, historical, or
 //! about someone else?
 //!
-//! ConText-style: trigger phrases from a YAML pack (`rules/context.yaml`) open a scope of tokens
-//! in a direction; pseudo-triggers block a trigger; terminators end a scope; scopes never cross the
-//! sentence. Section context adds modifiers too (family-history sections are about family,
-//! past-history sections are historical).
+//! The algorithm is ConText-style (in the family of NegEx, ConText and medspaCy, written for
+//! medcode's [`Document`] model):
 //!
-//! Use [`ContextEngine::analyze`] once per document, then [`ContextIndex::modifiers_for`] for each
-//! finding's token range.
+//! - **triggers** from a YAML pack (`rules/context.yaml`, see [`ContextPack`]) set a
+//!   [`ContextCategory`] over a *scope* of tokens in a [`Direction`], at most `max_scope` tokens
+//!   long (punctuation not counted; along a comma-separated list, counted from the last comma,
+//!   so "denies fever, chills, ..., or vomiting" covers the whole list);
+//! - **pseudo-triggers** contain a trigger but are not one ("no change", "gram negative",
+//!   "not only"): they are matched like triggers and shadow them;
+//! - **terminators** end a scope ("but", "however", "secondary to"); a terminator may apply to
+//!   some categories only ("positive for" ends a negation scope but not a history scope);
+//! - scopes never cross the sentence, a `;`, an inline enumeration (`2)`) or a `Label:` inside
+//!   the sentence; a scope does not apply to a finding that contains its trigger ("absent
+//!   pulses" is a finding, not a negation);
+//! - **label lines** are first-class: in `Chest pain: denies` or `Fever: No` the value after the
+//!   colon negates the label ([`ModifierSource::LabelValue`]); in `Denies: fever, chills` the
+//!   label is a trigger whose scope is the whole list;
+//! - **section context**: findings in a family-history section are [`ContextCategory::Family`],
+//!   in past medical or surgical history [`ContextCategory::Historical`]
+//!   ([`ModifierSource::Section`]); in a review of systems a negation covers the whole list
+//!   that follows it ("negative for fever, chills, night sweats, or weight loss").
+//!
+//! Use [`ContextEngine::analyze`] once per document, then [`ContextIndex::modifiers_for`] for
+//! each finding's token range. Turn the modifiers into a coding decision with
+//! [`policy::decide`]. [`eval::evaluate_negex`] measures the engine on an annotated corpus.
+//!
+//! # Section-derived modifiers
+//! A section modifier says where a finding was written, not what the sentence says about it.
+//! "Diabetes" under PAST MEDICAL HISTORY is usually still a current, codable condition when the
+//! assessment also lists it. The context stage cannot know that (it knows tokens, not
+//! conditions), so section modifiers always come with [`ModifierSource::Section`]: the coding
+//! policy should drop them (see [`Modifier::is_from_section`] and
+//! [`policy::without_section_modifiers`]) when the same code is also found, affirmed, in a
+//! current section (HPI, assessment, diagnoses...).
+//!
+//! # When not to use it
+//! The engine reads one sentence at a time with a lexicon: it does not resolve coreference
+//! ("her mother ... she had a stroke"), does not understand negated verbs that are not in the
+//! lexicon, and does not know which conditions are chronic. It gives evidence for a human
+//! reviewer, not a clinical judgement.
+//!
+//! # Examples
+//! ```
+//! use medcode::context::{ContextCategory, ContextEngine};
+//! use medcode::sections::SectionCatalogue;
+//! use medcode::tokenize::Tokenizer;
+//!
+//! let tokenizer = Tokenizer::new(SectionCatalogue::builtin().unwrap());
+//! let engine = ContextEngine::builtin().unwrap();
+//! let doc = tokenizer.tokenize("Denies fever but has a cough.").unwrap();
+//! let index = engine.analyze(&doc);
+//! let fever = index.modifiers_for(&doc, 1..2);
+//! assert_eq!(fever[0].category, ContextCategory::Negated);
+//! assert!(index.modifiers_for(&doc, 5..6).is_empty()); // "cough"
+//! ```
 
-use std::ops::Range;
+mod engine;
+pub mod eval;
+mod index;
+mod lexicon;
+mod pack;
+pub mod policy;
 
 use serde::{Deserialize, Serialize};
 
-use crate::document::Document;
 use crate::sections::SectionCategory;
 use crate::span::Span;
 
+#[cfg(doc)]
+use crate::document::Document;
+
+pub use engine::ContextEngine;
+pub use index::{ContextIndex, CueKind, Scope, section_context};
+pub use pack::{ContextPack, LabelValues, TerminatorSpec, TriggerSpec};
+
 /// The embedded default context pack.
 pub const DEFAULT_CONTEXT_YAML: &str = include_str!("../../rules/context.yaml");
+
+/// The maximum scope, in tokens without punctuation, of triggers that do not set one, when the
+/// pack does not set `default_max_scope` either.
+pub const DEFAULT_MAX_SCOPE: usize = 12;
 
 /// The kinds of context a finding can carry.
 #[derive(
@@ -49,6 +112,15 @@ pub enum ContextCategory {
 }
 
 impl ContextCategory {
+    /// All categories, in declaration order.
+    pub const ALL: [ContextCategory; 5] = [
+        ContextCategory::Negated,
+        ContextCategory::Uncertain,
+        ContextCategory::Hypothetical,
+        ContextCategory::Historical,
+        ContextCategory::Family,
+    ];
+
     /// The snake_case name used in packs and reports.
     pub fn name(self) -> &'static str {
         match self {
@@ -59,17 +131,28 @@ impl ContextCategory {
             ContextCategory::Family => "family",
         }
     }
+
+    /// A one-bit mask for this category (used for category-specific terminators).
+    pub(crate) fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+impl std::fmt::Display for ContextCategory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// Which way a trigger's scope extends from the trigger.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
-    /// Toward the end of the sentence ("no [fever]").
+    /// Toward the end of the sentence ("no *fever*").
     Forward,
-    /// Toward the start of the sentence ("[pneumonia] was ruled out").
+    /// Toward the start of the sentence ("*pneumonia* was ruled out").
     Backward,
-    /// Both ways.
+    /// Both ways ("*pneumonia* versus *atelectasis*").
     Bidirectional,
 }
 
@@ -77,14 +160,23 @@ pub enum Direction {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ModifierSource {
-    /// A trigger phrase in the sentence.
+    /// A trigger phrase in the sentence (including a label that is a trigger, `Denies:`).
     Trigger {
         /// The trigger's text as written in the note.
         text: String,
         /// Where the trigger is.
         span: Span,
     },
-    /// The section the finding is in.
+    /// The value of a `Label: value` line ("Chest pain: denies", "Fever: No"), which sets the
+    /// context of the label.
+    LabelValue {
+        /// The value's text as written in the note.
+        text: String,
+        /// Where the value is.
+        span: Span,
+    },
+    /// The section the finding is in. See the module docs: the policy should drop this modifier
+    /// when the same code is also affirmed in a current section.
     Section {
         /// The section category that implies the context.
         section: SectionCategory,
@@ -100,6 +192,35 @@ pub struct Modifier {
     pub source: ModifierSource,
 }
 
+impl Modifier {
+    /// True when the modifier comes from the section alone ([`ModifierSource::Section`]), not
+    /// from anything written in the sentence.
+    pub fn is_from_section(&self) -> bool {
+        matches!(self.source, ModifierSource::Section { .. })
+    }
+
+    /// The text of the trigger or label value that set the modifier, or `None` for a section
+    /// modifier.
+    pub fn cue_text(&self) -> Option<&str> {
+        match &self.source {
+            ModifierSource::Trigger { text, .. } | ModifierSource::LabelValue { text, .. } => {
+                Some(text)
+            }
+            ModifierSource::Section { .. } => None,
+        }
+    }
+
+    /// A short human description of the cue: `trigger "denies"`, `label value "No"`,
+    /// `family_history section`.
+    pub fn describe(&self) -> String {
+        match &self.source {
+            ModifierSource::Trigger { text, .. } => format!("trigger \"{text}\""),
+            ModifierSource::LabelValue { text, .. } => format!("label value \"{text}\""),
+            ModifierSource::Section { section } => format!("{section} section"),
+        }
+    }
+}
+
 /// Errors reading a context pack.
 #[derive(Debug, thiserror::Error)]
 pub enum ContextError {
@@ -111,151 +232,30 @@ pub enum ContextError {
         /// What the YAML parser said, with line and column.
         source: serde_yaml::Error,
     },
-}
-
-/// One trigger as written in a context pack.
-#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TriggerSpec {
-    /// The phrase, matched case-insensitively on word boundaries.
-    pub phrase: String,
-    /// The context it sets.
-    pub category: ContextCategory,
-    /// Which way its scope extends.
-    pub direction: Direction,
-}
-
-/// A context pack file.
-#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ContextPack {
-    /// Triggers that open a scope.
-    pub triggers: Vec<TriggerSpec>,
-    /// Phrases that end a scope.
-    #[serde(default)]
-    pub terminators: Vec<String>,
-}
-
-/// Detects context with a trigger lexicon.
-#[derive(Debug, Clone)]
-pub struct ContextEngine {
-    triggers: Vec<(Vec<String>, ContextCategory, Direction)>,
-    terminators: Vec<Vec<String>>,
-}
-
-/// Context found in one document, ready to be asked about findings.
-#[derive(Debug, Clone, Default)]
-pub struct ContextIndex {
-    /// (scope as a token range, modifier)
-    scopes: Vec<(Range<usize>, Modifier)>,
-}
-
-impl ContextEngine {
-    /// The engine with the embedded default pack.
-    ///
-    /// # Errors
-    /// Only if the embedded pack is malformed, which the test suite rules out.
-    pub fn builtin() -> Result<ContextEngine, ContextError> {
-        ContextEngine::from_yaml("<embedded>/rules/context.yaml", DEFAULT_CONTEXT_YAML)
-    }
-
-    /// An engine from a context pack in YAML; `path` names it in errors.
-    ///
-    /// # Errors
-    /// [`ContextError::Yaml`] when the text is not a valid pack.
-    pub fn from_yaml(path: &str, yaml: &str) -> Result<ContextEngine, ContextError> {
-        let pack: ContextPack =
-            serde_yaml::from_str(yaml).map_err(|source| ContextError::Yaml {
-                path: path.to_string(),
-                source,
-            })?;
-        Ok(ContextEngine {
-            triggers: pack
-                .triggers
-                .into_iter()
-                .map(|t| (words(&t.phrase), t.category, t.direction))
-                .collect(),
-            terminators: pack.terminators.iter().map(|t| words(t)).collect(),
-        })
-    }
-
-    /// Finds every trigger and its scope in a document.
-    pub fn analyze(&self, doc: &Document<'_>) -> ContextIndex {
-        let _span = tracing::info_span!("context").entered();
-        let mut index = ContextIndex::default();
-        for sentence in &doc.sentences {
-            let range = sentence.tokens.clone();
-            let lower: Vec<String> = range
-                .clone()
-                .map(|i| doc.token_text(i).to_lowercase())
-                .collect();
-            for (offset, _) in lower.iter().enumerate() {
-                for (phrase, category, direction) in &self.triggers {
-                    if !starts_with(&lower[offset..], phrase) {
-                        continue;
-                    }
-                    let start = range.start + offset;
-                    let end = start + phrase.len();
-                    let span = doc.tokens[start].span.cover(doc.tokens[end - 1].span);
-                    let modifier = Modifier {
-                        category: *category,
-                        source: ModifierSource::Trigger {
-                            text: doc.slice(span).to_string(),
-                            span,
-                        },
-                    };
-                    let forward = self.scope_end(&lower, offset + phrase.len());
-                    let scope = match direction {
-                        Direction::Forward => end..range.start + forward,
-                        Direction::Backward => range.start..start,
-                        Direction::Bidirectional => range.start..range.start + forward,
-                    };
-                    index.scopes.push((scope, modifier));
-                }
-            }
-        }
-        index
-    }
-
-    fn scope_end(&self, lower: &[String], from: usize) -> usize {
-        (from..lower.len())
-            .find(|&i| self.terminators.iter().any(|t| starts_with(&lower[i..], t)))
-            .unwrap_or(lower.len())
-    }
-}
-
-impl ContextIndex {
-    /// The modifiers that apply to a finding covering `tokens` in `doc`.
-    pub fn modifiers_for(&self, doc: &Document<'_>, tokens: Range<usize>) -> Vec<Modifier> {
-        let mut out: Vec<Modifier> = self
-            .scopes
-            .iter()
-            .filter(|(scope, _)| scope.start <= tokens.start && tokens.end <= scope.end)
-            .map(|(_, m)| m.clone())
-            .collect();
-        let sentence = &doc.sentences[doc.sentence_of_token(tokens.start)];
-        let section = doc.section_of(sentence).category;
-        let implied = match section {
-            SectionCategory::FamilyHistory => Some(ContextCategory::Family),
-            SectionCategory::PastMedicalHistory | SectionCategory::PastSurgicalHistory => {
-                Some(ContextCategory::Historical)
-            }
-            _ => None,
-        };
-        if let Some(category) = implied {
-            out.push(Modifier {
-                category,
-                source: ModifierSource::Section { section },
-            });
-        }
-        out
-    }
-}
-
-fn words(phrase: &str) -> Vec<String> {
-    phrase.split_whitespace().map(str::to_lowercase).collect()
-}
-
-fn starts_with(tokens: &[String], phrase: &[String]) -> bool {
-    phrase.len() <= tokens.len() && tokens.iter().zip(phrase).all(|(t, p)| t == p)
+    /// A phrase has no tokens (empty or only spaces).
+    #[error("{path}: empty phrase in {field}")]
+    EmptyPhrase {
+        /// Where the pack came from.
+        path: String,
+        /// Which list the phrase is in (`triggers`, `terminators`...).
+        field: &'static str,
+    },
+    /// A trigger's `max_scope` is zero.
+    #[error("{path}: trigger \"{phrase}\" has max_scope 0")]
+    ZeroScope {
+        /// Where the pack came from.
+        path: String,
+        /// The trigger phrase.
+        phrase: String,
+    },
+    /// The note grammar could not split a phrase into tokens (a grammar bug).
+    #[error("{path}: cannot tokenize phrase \"{phrase}\": {source}")]
+    Tokenize {
+        /// Where the pack came from.
+        path: String,
+        /// The phrase.
+        phrase: String,
+        /// What the lexer said.
+        source: crate::tokenize::LexError,
+    },
 }

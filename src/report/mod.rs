@@ -4,6 +4,7 @@
 //! [`SCHEMA_VERSION`]), and [`text::render`] draws it for a terminal. The library builds reports
 //! and never prints them.
 
+pub mod html;
 pub mod text;
 
 use serde::Serialize;

@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::{Evidence, Report, Status, Warning};
-use crate::context::{Modifier, ModifierSource};
+use crate::context::Modifier;
 
 /// Renders a report as plain text, one block per suggested code, then the rejected candidates.
 /// `color` adds ANSI colours for terminals.
@@ -113,10 +113,7 @@ fn write_evidence(out: &mut String, e: &Evidence) {
 }
 
 fn describe_modifier(m: &Modifier) -> String {
-    match &m.source {
-        ModifierSource::Trigger { text, .. } => format!("{} (\"{text}\")", m.category.name()),
-        ModifierSource::Section { section } => format!("{} ({section} section)", m.category.name()),
-    }
+    format!("{} ({})", m.category.name(), m.describe())
 }
 
 fn describe_warning(w: &Warning) -> String {
