@@ -57,6 +57,10 @@ pub struct Options {
     pub trace: bool,
     /// Date of service (`YYYY-MM-DD`), to flag codes terminated before it.
     pub date_of_service: Option<String>,
+    /// Only these code systems (all when `None`).
+    pub systems: Option<Vec<CodeSystem>>,
+    /// Leave out suggestions below this confidence.
+    pub min_confidence: f32,
 }
 
 /// Everything loaded once, ready to code notes.
@@ -198,7 +202,18 @@ impl Engine {
             options.setting,
         );
         let mut warnings = resolved.warnings;
-        let mut suggestions = resolved.suggestions;
+        let keep =
+            |system: CodeSystem| options.systems.as_ref().is_none_or(|s| s.contains(&system));
+        let mut suggestions: Vec<Suggestion> = resolved
+            .suggestions
+            .into_iter()
+            .filter(|s| keep(s.system) && s.confidence >= options.min_confidence)
+            .collect();
+        let rejected: Vec<_> = resolved
+            .rejected
+            .into_iter()
+            .filter(|r| keep(r.system))
+            .collect();
         let checks = self.check(&mut suggestions, options);
         if doc.tokens.is_empty() {
             warnings.insert(0, Warning::EmptyNote);
@@ -215,7 +230,7 @@ impl Engine {
             setting: options.setting,
             dictionary_release: self.dictionary.release().to_string(),
             suggestions,
-            rejected: resolved.rejected,
+            rejected,
             checks,
             warnings,
             trace: options.trace.then(|| trace(&doc, &found, &self.rules)),

@@ -94,8 +94,21 @@ enum DataCommand {
 pub enum Format {
     /// Human-readable text.
     Text,
-    /// JSON: one report object per note, one per line.
+    /// JSON.
     Json,
+}
+
+/// Output formats of `suggest`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Human-readable text, one block per code.
+    Text,
+    /// JSON: one report object per note, one per line (JSON Lines).
+    Json,
+    /// One self-contained HTML page with every note's evidence highlighted.
+    Html,
+    /// CSV: one row per suggestion.
+    Csv,
 }
 
 /// When to colour text output.
@@ -111,11 +124,24 @@ pub enum Color {
 
 #[derive(Debug, clap::Args)]
 struct SuggestArgs {
-    /// Note files; `-` or none reads standard input.
-    files: Vec<PathBuf>,
+    /// Notes: files, directories, glob patterns, or `.jsonl` files with one
+    /// {"id", "text", "setting", "date_of_service"} per line; `-` or none reads standard input.
+    inputs: Vec<PathBuf>,
+    /// Write the output to this file instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Only these code systems (comma-separated: icd10cm,cpt,hcpcs).
+    #[arg(long)]
+    systems: Option<String>,
+    /// Leave out suggestions below this confidence (0 to 1).
+    #[arg(long, default_value_t = 0.0)]
+    min_confidence: f32,
+    /// No progress bar and no summary.
+    #[arg(long, short)]
+    quiet: bool,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    format: OutputFormat,
     /// Coding setting: outpatient codes only confirmed diagnoses; inpatient codes uncertain
     /// diagnoses as confirmed.
     #[arg(long, value_enum, default_value_t = Setting::Outpatient)]

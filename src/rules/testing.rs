@@ -130,8 +130,7 @@ fn test_rule(engine: &Engine, rule: &Rule) -> Result<RuleTest, crate::pipeline::
 fn run_example(engine: &Engine, example: &Example) -> Result<Report, crate::pipeline::EngineError> {
     let options = Options {
         setting: example.setting.unwrap_or_default(),
-        trace: false,
-        date_of_service: None,
+        ..Options::default()
     };
     engine.suggest("example", &example.text, &options)
 }
