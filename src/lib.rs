@@ -22,6 +22,7 @@ extern crate alloc;
 pub mod code;
 pub mod context;
 pub mod dictionary;
+pub mod explain;
 pub mod document;
 pub mod input;
 pub mod matcher;

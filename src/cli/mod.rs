@@ -2,6 +2,7 @@
 
 mod config;
 mod data;
+mod explain;
 mod rules;
 mod suggest;
 mod tokens;
@@ -51,6 +52,23 @@ enum Command {
     /// The rule author's toolchain: check, test, list, show, new, schema.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
+    /// Explain, step by step, why a code was or was not suggested for a note.
+    Explain {
+        /// The note file; `-` reads standard input.
+        note: PathBuf,
+        /// The code to explain.
+        #[arg(long, required_unless_present = "all")]
+        code: Option<String>,
+        /// Explain every code that was suggested or rejected.
+        #[arg(long, conflicts_with = "code")]
+        all: bool,
+        /// Coding setting.
+        #[arg(long, value_enum, default_value_t = Setting::Outpatient)]
+        setting: Setting,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Import the official code files into a binary dictionary.
     #[command(subcommand)]
     Data(DataCommand),
@@ -184,6 +202,13 @@ pub fn main() -> ExitCode {
         Command::Tokens(args) => tokens::run(args),
         Command::Rules(command) => rules::run(command, config, &cli.rule_paths, dict),
         Command::Data(DataCommand::Import(args)) => data::import(args),
+        Command::Explain {
+            note,
+            code,
+            all: _,
+            setting,
+            format,
+        } => explain::run(&note, code.as_deref(), setting, format, config, &cli.rule_paths, dict),
         Command::Lookup { code, format } => data::lookup(dict, &code, format),
         Command::Search { text, limit } => data::search(dict, &text.join(" "), limit),
         Command::Validate { codes, format } => data::validate(dict, &codes, format),
