@@ -106,7 +106,10 @@ fn explain_code(engine: &Engine, report: &Report, code: &str, options: &Options)
         }
     }
     for t in &related {
-        steps.push(format!("Text: \"{}\" at {} (bytes {}..{}).", t.text, t.start, t.span.start, t.span.end));
+        steps.push(format!(
+            "Text: \"{}\" at {} (bytes {}..{}).",
+            t.text, t.start, t.span.start, t.span.end
+        ));
         steps.push(format!("Normalised term: \"{}\".", t.term));
         steps.push(match t.outcome.as_str() {
             "matched" => format!("Rule {} matched: {}.", t.rule, t.detail),
@@ -125,13 +128,19 @@ fn explain_code(engine: &Engine, report: &Report, code: &str, options: &Options)
         crate::policy::Setting::Outpatient => "outpatient",
     };
     if let Some(s) = suggestion {
-        steps.push(format!("Coding policy ({setting}): suggested — {}", s.reason));
+        steps.push(format!(
+            "Coding policy ({setting}): suggested — {}",
+            s.reason
+        ));
         for flag in &s.flags {
             steps.push(format!("Flag for the reviewer: {flag}."));
         }
     }
     for r in &rejected {
-        steps.push(format!("Coding policy ({setting}): not suggested — {} (\"{}\" at {}).", r.reason, r.evidence.text, r.evidence.start));
+        steps.push(format!(
+            "Coding policy ({setting}): not suggested — {} (\"{}\" at {}).",
+            r.reason, r.evidence.text, r.evidence.start
+        ));
     }
     steps.push(dictionary_step(engine, report, code));
     let status = match (suggestion, rejected.is_empty()) {
@@ -168,7 +177,9 @@ fn evidence_at<'r>(report: &'r Report, start: usize, code: &str) -> Option<&'r E
 fn context_step(e: &Evidence) -> String {
     let section = format!("in the {} section", e.section);
     if e.modifiers.is_empty() {
-        return format!("Context: {section}; no negation, uncertainty, hypothetical, history or family cue applies.");
+        return format!(
+            "Context: {section}; no negation, uncertainty, hypothetical, history or family cue applies."
+        );
     }
     let cues: Vec<String> = e
         .modifiers
@@ -179,19 +190,39 @@ fn context_step(e: &Evidence) -> String {
 }
 
 fn dictionary_step(engine: &Engine, report: &Report, code: &str) -> String {
-    let entry = CodeSystem::ALL.iter().find_map(|s| engine.dictionary().get(*s, code));
+    let entry = CodeSystem::ALL
+        .iter()
+        .find_map(|s| engine.dictionary().get(*s, code));
     let mut out = match entry {
-        Some(e) if e.billable => format!("Dictionary: {code} \"{}\" is billable ({}).", e.title, engine.dictionary().release()),
-        Some(e) => format!("Dictionary: {code} \"{}\" is not billable: a more specific code is needed.", e.title),
-        None => format!("Dictionary: {code} is not in the dictionary in use ({}).", engine.dictionary().release()),
+        Some(e) if e.billable => format!(
+            "Dictionary: {code} \"{}\" is billable ({}).",
+            e.title,
+            engine.dictionary().release()
+        ),
+        Some(e) => format!(
+            "Dictionary: {code} \"{}\" is not billable: a more specific code is needed.",
+            e.title
+        ),
+        None => format!(
+            "Dictionary: {code} is not in the dictionary in use ({}).",
+            engine.dictionary().release()
+        ),
     };
     for check in &report.checks {
         let text = match check {
-            CodeCheck::Excludes1Conflict { code: c, other, note } if c == code => format!(" Excludes1 with {other}: {note}."),
-            CodeCheck::UseAdditionalCode { code: c, note } if c == code => format!(" Use additional code: {note}."),
+            CodeCheck::Excludes1Conflict {
+                code: c,
+                other,
+                note,
+            } if c == code => format!(" Excludes1 with {other}: {note}."),
+            CodeCheck::UseAdditionalCode { code: c, note } if c == code => {
+                format!(" Use additional code: {note}.")
+            }
             CodeCheck::CodeFirst { code: c, note } if c == code => format!(" Code first: {note}."),
             CodeCheck::CodeAlso { code: c, note } if c == code => format!(" Code also: {note}."),
-            CodeCheck::SeventhCharacterRequired { code: c, .. } if c == code => " A 7th character is required.".to_string(),
+            CodeCheck::SeventhCharacterRequired { code: c, .. } if c == code => {
+                " A 7th character is required.".to_string()
+            }
             _ => continue,
         };
         out.push_str(&text);
@@ -203,7 +234,11 @@ fn dictionary_step(engine: &Engine, report: &Report, code: &str) -> String {
 pub fn render(explanations: &[Explanation]) -> String {
     let mut out = String::new();
     for e in explanations {
-        let title = e.title.as_deref().map(|t| format!(" {t}")).unwrap_or_default();
+        let title = e
+            .title
+            .as_deref()
+            .map(|t| format!(" {t}"))
+            .unwrap_or_default();
         let _ = writeln!(out, "{}{title}: {}", e.code, e.status);
         for (i, step) in e.steps.iter().enumerate() {
             let _ = writeln!(out, "  {}. {step}", i + 1);

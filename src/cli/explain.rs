@@ -22,7 +22,8 @@ pub(super) fn run(
     dict: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
     let note = read_note(note, DEFAULT_MAX_NOTE_BYTES)?;
-    let (engine, _) = Engine::with_rule_packs(choose_dictionary(dict)?, &user_packs(config, rule_paths)?)?;
+    let (engine, _) =
+        Engine::with_rule_packs(choose_dictionary(dict)?, &user_packs(config, rule_paths)?)?;
     let options = Options {
         setting,
         ..Options::default()

@@ -69,6 +69,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Print the JSON Schema of the JSON report (`suggest --format json`).
+    ReportSchema,
     /// Import the official code files into a binary dictionary.
     #[command(subcommand)]
     Data(DataCommand),
@@ -202,13 +204,25 @@ pub fn main() -> ExitCode {
         Command::Tokens(args) => tokens::run(args),
         Command::Rules(command) => rules::run(command, config, &cli.rule_paths, dict),
         Command::Data(DataCommand::Import(args)) => data::import(args),
+        Command::ReportSchema => {
+            println!("{}", medcode::report::json_schema());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Explain {
             note,
             code,
             all: _,
             setting,
             format,
-        } => explain::run(&note, code.as_deref(), setting, format, config, &cli.rule_paths, dict),
+        } => explain::run(
+            &note,
+            code.as_deref(),
+            setting,
+            format,
+            config,
+            &cli.rule_paths,
+            dict,
+        ),
         Command::Lookup { code, format } => data::lookup(dict, &code, format),
         Command::Search { text, limit } => data::search(dict, &text.join(" "), limit),
         Command::Validate { codes, format } => data::validate(dict, &codes, format),

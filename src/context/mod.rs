@@ -157,7 +157,7 @@ pub enum Direction {
 }
 
 /// Where a modifier came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ModifierSource {
     /// A trigger phrase in the sentence (including a label that is a trigger, `Denies:`).
@@ -184,7 +184,7 @@ pub enum ModifierSource {
 }
 
 /// One piece of context that applies to a finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Modifier {
     /// What the context is.
     pub category: ContextCategory,

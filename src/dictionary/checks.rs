@@ -13,7 +13,7 @@ use super::{CodeEntry, Dictionary, Notes, normalize_code, parse_code_refs, with_
 use crate::code::CodeSystem;
 
 /// One valid 7th-character completion of a code.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct SeventhOption {
     /// The complete code (`S06.0X1A`).
     pub code: String,
@@ -24,7 +24,7 @@ pub struct SeventhOption {
 }
 
 /// A finding about a suggested code.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum CodeCheck {
     /// The code is valid but not billable; one of its billable children must be chosen (at most

@@ -19,8 +19,13 @@ use crate::span::{Position, Span};
 /// Version of the JSON report layout. Bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// The JSON Schema of the report, as checked in at `schema/report.schema.json`.
+pub fn json_schema() -> String {
+    serde_json::to_string_pretty(&schemars::schema_for!(Report)).unwrap_or_default()
+}
+
 /// Everything medcode has to say about one note.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Report {
     /// Version of this layout.
     pub schema_version: u32,
@@ -45,7 +50,7 @@ pub struct Report {
 }
 
 /// One anchor the matcher found, for `--trace`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct TraceEntry {
     /// The rule.
     pub rule: String,
@@ -64,7 +69,7 @@ pub struct TraceEntry {
 }
 
 /// How far a suggestion can be trusted as it stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Ready for the coder's usual review.
@@ -74,7 +79,7 @@ pub enum Status {
 }
 
 /// A suggested code with its evidence.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Suggestion {
     /// The code.
     pub code: String,
@@ -100,7 +105,7 @@ pub struct Suggestion {
 }
 
 /// A candidate that was not suggested.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Rejected {
     /// The code the rule would have suggested.
     pub code: String,
@@ -115,7 +120,7 @@ pub struct Rejected {
 }
 
 /// One piece of evidence: a quoted span of the note and the context that was checked.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Evidence {
     /// The quoted text.
     pub text: String,
@@ -141,7 +146,7 @@ pub struct Evidence {
 }
 
 /// Something about the note or the run that the reviewer should know.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Warning {
     /// The note has no text to code.
