@@ -20,6 +20,12 @@
 extern crate alloc;
 
 pub mod code;
+
+/// The bundled rule packs and dictionary fragments, embedded by `build.rs`.
+pub mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+}
+
 pub mod context;
 pub mod dictionary;
 pub mod document;

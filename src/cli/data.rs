@@ -26,15 +26,31 @@ pub fn default_dictionary_path() -> Option<PathBuf> {
 }
 
 /// The dictionary to use: `--dict PATH` (must load), else the imported one in the default
-/// place when present, else the embedded starter dictionary.
+/// place when present, else the embedded starter dictionary. An imported dictionary gets the
+/// starter entries it lacks (the own-words CPT entries of the bundled rules). YAML fragments
+/// from `MEDCODE_DICT_YAML` (paths separated by `:`) are merged last.
 pub fn choose_dictionary(explicit: Option<&Path>) -> anyhow::Result<Dictionary> {
-    if let Some(path) = explicit {
-        return Ok(Dictionary::load(path)?);
+    let starter = Dictionary::starter()?;
+    let mut dictionary = match explicit
+        .map(Path::to_path_buf)
+        .or_else(|| default_dictionary_path().filter(|p| p.exists()))
+    {
+        Some(path) => {
+            let mut imported = Dictionary::load(&path)?;
+            imported.fill_missing(&starter);
+            imported
+        }
+        None => starter,
+    };
+    if let Some(paths) = std::env::var_os("MEDCODE_DICT_YAML") {
+        for path in std::env::split_paths(&paths).filter(|p| !p.as_os_str().is_empty()) {
+            let yaml = std::fs::read_to_string(&path).with_context(|| {
+                format!("{}: cannot read the dictionary fragment", path.display())
+            })?;
+            dictionary.merge_fragment(Dictionary::from_yaml(&path.display().to_string(), &yaml)?);
+        }
     }
-    match default_dictionary_path().filter(|p| p.exists()) {
-        Some(path) => Ok(Dictionary::load(&path)?),
-        None => Ok(Dictionary::starter()?),
-    }
+    Ok(dictionary)
 }
 
 #[derive(Debug, clap::Args)]

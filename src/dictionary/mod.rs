@@ -2,7 +2,7 @@
 //! sit in the classification and which instructional notes apply to them.
 //!
 //! The pipeline asks the dictionary about every code a rule names. The embedded starter
-//! dictionary (`rules/dictionary.yaml`) holds the codes the bundled rules use, with official
+//! dictionary (`rules/dictionary/*.yaml`) holds the codes the bundled rules use, with official
 //! titles for ICD-10-CM and HCPCS and own-words titles for CPT (CPT descriptors are licensed by
 //! the AMA and are never shipped).
 //!
@@ -43,8 +43,7 @@ pub use error::DictionaryError;
 pub use import::{ImportSources, import_all};
 pub use lookup::{CodeStatus, Lookup, MAX_CHILDREN_LISTED, Validation};
 
-/// The embedded starter dictionary.
-pub const STARTER_YAML: &str = include_str!("../../rules/dictionary.yaml");
+pub use crate::embedded::DICTIONARY_FRAGMENTS;
 
 /// What kind of node of a classification an entry is.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -226,6 +225,7 @@ impl CodeEntry {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DictionaryFile {
+    #[serde(default)]
     release: String,
     codes: Vec<CodeEntry>,
 }
@@ -250,7 +250,36 @@ impl Dictionary {
     /// # Errors
     /// Only if the embedded YAML is malformed, which the test suite rules out.
     pub fn starter() -> Result<Dictionary, DictionaryError> {
-        Dictionary::from_yaml("<embedded>/rules/dictionary.yaml", STARTER_YAML)
+        let mut dictionary = Dictionary::default();
+        for (path, yaml) in DICTIONARY_FRAGMENTS {
+            dictionary.merge_fragment(Dictionary::from_yaml(&format!("<embedded>/{path}"), yaml)?);
+        }
+        Ok(dictionary)
+    }
+
+    /// Adds the entries of `other` whose codes this dictionary lacks (own-words CPT entries of
+    /// the bundled rules, over an imported dictionary without a licensed CPT file).
+    pub fn fill_missing(&mut self, other: &Dictionary) {
+        let missing: Vec<CodeEntry> = other
+            .entries()
+            .filter(|e| self.get(e.system, &e.code).is_none())
+            .cloned()
+            .collect();
+        self.extend(missing);
+    }
+
+    /// Adds the entries of a YAML fragment (`rules/dictionary/*.yaml`, or `--dict-yaml`), keeping
+    /// this dictionary's release name unless it has none.
+    pub fn merge_fragment(&mut self, fragment: Dictionary) {
+        if self.release.is_empty() {
+            self.release = fragment.release.clone();
+        }
+        let release = std::mem::take(&mut self.release);
+        self.merge(Dictionary {
+            release: String::new(),
+            ..fragment
+        });
+        self.release = release;
     }
 
     /// Reads a dictionary from YAML text; `path` names it in errors.

@@ -27,11 +27,7 @@ pub use file::{RuleFile, RulePackFile};
 use crate::dictionary::Dictionary;
 use diagnostic::{Locator, did_you_mean};
 
-/// The bundled rule packs, as (path, YAML) pairs.
-pub const BUILTIN_PACKS: &[(&str, &str)] = &[(
-    "rules/packs/starter.yaml",
-    include_str!("../../rules/packs/starter.yaml"),
-)];
+pub use crate::embedded::BUILTIN_PACKS;
 
 /// Largest rule pack accepted, in bytes.
 pub const MAX_PACK_BYTES: usize = 16 * 1024 * 1024;
