@@ -77,6 +77,10 @@ fn bad_inputs_get_clear_errors() {
         assert!(!out.status.success(), "{name} must fail");
         assert!(stderr(&out).contains(expected), "{name}: {}", stderr(&out));
     }
+    // suggest codes every file of a directory; a command that takes one note refuses one
+    let out = medcode(&["tokens", &directory], None);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("is a directory, expected a note file"), "{}", stderr(&out));
 }
 
 #[test]
