@@ -29,6 +29,7 @@ pub mod embedded {
 pub mod context;
 pub mod dictionary;
 pub mod document;
+pub mod evaluate;
 pub mod explain;
 pub mod input;
 pub mod matcher;

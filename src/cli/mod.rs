@@ -69,6 +69,18 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Measure the engine: `eval gold DIR` (ICD-10-CM precision/recall/F1 against coded notes),
+    /// `eval negex FILE` (negation, history and experiencer against annotated sentences).
+    Eval {
+        /// `gold` or `negex`.
+        #[arg(value_parser = ["gold", "negex"])]
+        what: String,
+        /// The gold directory or the NegEx TSV (default: under $MEDCODE_DATA_DIR).
+        path: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Print the JSON Schema of the JSON report (`suggest --format json`).
     ReportSchema,
     /// Import the official code files into a binary dictionary.
@@ -204,6 +216,9 @@ pub fn main() -> ExitCode {
         Command::Tokens(args) => tokens::run(args),
         Command::Rules(command) => rules::run(command, config, &cli.rule_paths, dict),
         Command::Data(DataCommand::Import(args)) => data::import(args),
+        Command::Eval { what, path, format } => {
+            eval(&what, path, format, config, &cli.rule_paths, dict)
+        }
         Command::ReportSchema => {
             println!("{}", medcode::report::json_schema());
             Ok(ExitCode::SUCCESS)
@@ -259,4 +274,39 @@ fn use_color(color: Color) -> bool {
         Color::Never => false,
         Color::Auto => std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal(),
     }
+}
+
+fn eval(
+    what: &str,
+    path: Option<PathBuf>,
+    format: Format,
+    config: Option<&std::path::Path>,
+    rule_paths: &[PathBuf],
+    dict: Option<&std::path::Path>,
+) -> anyhow::Result<ExitCode> {
+    use anyhow::Context;
+    let data = || std::env::var_os("MEDCODE_DATA_DIR").map(PathBuf::from);
+    let default = if what == "gold" {
+        "gold_dev"
+    } else {
+        "negex/negex_dev.tsv"
+    };
+    let path = path
+        .or_else(|| data().map(|d| d.join(default)))
+        .context("give the path, or set MEDCODE_DATA_DIR")?;
+    let (text, json) = if what == "gold" {
+        let packs = config::user_packs(config, rule_paths)?;
+        let (engine, _) =
+            medcode::pipeline::Engine::with_rule_packs(data::choose_dictionary(dict)?, &packs)?;
+        let report = medcode::evaluate::evaluate_gold(&engine, &path)?;
+        (report.to_table(), serde_json::to_string_pretty(&report)?)
+    } else {
+        let report = medcode::context::eval::evaluate_negex(&path)?;
+        (report.to_table(), serde_json::to_string_pretty(&report)?)
+    };
+    match format {
+        Format::Text => print!("{text}"),
+        Format::Json => println!("{json}"),
+    }
+    Ok(ExitCode::SUCCESS)
 }
