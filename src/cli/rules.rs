@@ -63,6 +63,8 @@ pub enum RulesCommand {
     },
     /// Print the JSON Schema of rule pack files.
     Schema,
+    /// Codes the loaded rules can suggest, per code system and ICD-10-CM chapter.
+    Coverage,
 }
 
 pub(super) fn run(
@@ -89,6 +91,7 @@ pub(super) fn run(
             print!("{}", scaffold(&id, &code, &system));
             Ok(ExitCode::SUCCESS)
         }
+        RulesCommand::Coverage => coverage(&ctx),
         RulesCommand::Schema => {
             println!("{}", schema_json());
             Ok(ExitCode::SUCCESS)
@@ -377,4 +380,50 @@ pub fn scaffold(id: &str, code: &str, system: &str) -> String {
         - "FAMILY HISTORY: Mother had term two."
 "#
     )
+}
+
+/// Codes covered per system, and per ICD-10-CM chapter (chapter names need an imported
+/// dictionary; the starter one groups by first letter).
+fn coverage(ctx: &Ctx<'_>) -> anyhow::Result<ExitCode> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let engine = match engine(ctx, &[])? {
+        Ok(engine) => engine,
+        Err(code) => return Ok(code),
+    };
+    let mut by_system: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    let mut by_chapter: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut rules_by_system: BTreeMap<&str, usize> = BTreeMap::new();
+    for rule in engine.rules().rules() {
+        *rules_by_system.entry(rule.system.name()).or_default() += 1;
+        for code in rule.codes() {
+            by_system
+                .entry(rule.system.name())
+                .or_default()
+                .insert(code.to_string());
+            if rule.system == medcode::code::CodeSystem::Icd10Cm {
+                let chapter = engine
+                    .dictionary()
+                    .chapter_of(code)
+                    .map(|c| format!("{} {}", c.code, c.title))
+                    .unwrap_or_else(|| format!("{}..", &code[..1]));
+                by_chapter
+                    .entry(chapter)
+                    .or_default()
+                    .insert(code.to_string());
+            }
+        }
+    }
+    println!("{:<10} {:>6} {:>6}", "system", "rules", "codes");
+    for (system, codes) in &by_system {
+        println!(
+            "{system:<10} {:>6} {:>6}",
+            rules_by_system[system],
+            codes.len()
+        );
+    }
+    println!("\nICD-10-CM codes by chapter:");
+    for (chapter, codes) in &by_chapter {
+        println!("{:>5}  {chapter}", codes.len());
+    }
+    Ok(ExitCode::SUCCESS)
 }
