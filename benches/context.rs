@@ -7,7 +7,6 @@
 //! best of five alternating timed passes. Skips with a message when `MEDCODE_DATA_DIR` is unset.
 
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use criterion::Criterion;
@@ -17,29 +16,17 @@ use medcode::sections::SectionCatalogue;
 use medcode::tokenize::Tokenizer;
 
 fn load_notes() -> Option<Vec<String>> {
-    let Some(dir) = std::env::var_os("MEDCODE_DATA_DIR") else {
+    let Some(dir) = medcode::corpus::data_dir() else {
         println!("context bench skipped: MEDCODE_DATA_DIR is not set");
         return None;
     };
-    let path = PathBuf::from(dir).join("notes").join("mtsamples_dev.csv");
-    let mut reader = match csv::Reader::from_path(&path) {
-        Ok(reader) => reader,
+    match medcode::corpus::read_mtsamples(&dir.join("notes/mtsamples_dev.csv")) {
+        Ok(notes) => Some(notes),
         Err(err) => {
-            println!("context bench skipped: {}: {err}", path.display());
-            return None;
+            println!("context bench skipped: {err}");
+            None
         }
-    };
-    let column = reader
-        .headers()
-        .ok()?
-        .iter()
-        .position(|h| h == "transcription")?;
-    let notes: Vec<String> = reader
-        .records()
-        .filter_map(Result::ok)
-        .filter_map(|r| r.get(column).map(str::to_string))
-        .collect();
-    Some(notes)
+    }
 }
 
 /// Word tokens of four bytes or more: more queries than the matcher's findings would make,

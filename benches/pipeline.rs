@@ -13,19 +13,9 @@ use medcode::pipeline::{Engine, Options};
 use medcode::tokenize::lexer;
 
 fn notes() -> Vec<String> {
-    if let Some(dir) = std::env::var_os("MEDCODE_DATA_DIR") {
-        let path = std::path::Path::new(&dir).join("notes/mtsamples_dev.csv");
-        let mut reader = csv::Reader::from_path(&path).expect("mtsamples_dev.csv");
-        let column = reader
-            .headers()
-            .expect("headers")
-            .iter()
-            .position(|h| h == "transcription")
-            .expect("transcription column");
-        return reader
-            .records()
-            .map(|r| r.expect("record")[column].to_string())
-            .collect();
+    if let Some(dir) = medcode::corpus::data_dir() {
+        return medcode::corpus::read_mtsamples(&dir.join("notes/mtsamples_dev.csv"))
+            .expect("mtsamples_dev.csv");
     }
     eprintln!("MEDCODE_DATA_DIR is not set: benchmarking the synthetic example note");
     let note = include_str!("../examples/notes/discharge_summary.txt");

@@ -27,6 +27,7 @@ pub mod embedded {
 }
 
 pub mod context;
+pub mod corpus;
 pub mod dictionary;
 pub mod document;
 pub mod evaluate;

@@ -8,28 +8,16 @@ use medcode::document::Document;
 /// The directory with the official files and real notes, from `MEDCODE_DATA_DIR`; prints why a
 /// test is skipped when it is unset.
 pub fn data_dir(test: &str) -> Option<PathBuf> {
-    match std::env::var_os("MEDCODE_DATA_DIR") {
-        Some(dir) => Some(PathBuf::from(dir)),
-        None => {
-            eprintln!("skipped {test}: MEDCODE_DATA_DIR is not set (CI sets it to ../shared/data)");
-            None
-        }
+    let dir = medcode::corpus::data_dir();
+    if dir.is_none() {
+        eprintln!("skipped {test}: MEDCODE_DATA_DIR is not set (CI sets it to ../shared/data)");
     }
+    dir
 }
 
 /// Reads the `transcription` column of the MTSamples CSV.
 pub fn mtsamples(dir: &std::path::Path) -> Vec<String> {
-    let path = dir.join("notes/mtsamples_dev.csv");
-    let mut reader = csv::Reader::from_path(&path).expect("mtsamples_dev.csv opens");
-    let headers = reader.headers().expect("CSV has headers").clone();
-    let column = headers
-        .iter()
-        .position(|h| h == "transcription")
-        .expect("CSV has a transcription column");
-    reader
-        .records()
-        .map(|r| r.expect("CSV record")[column].to_string())
-        .collect()
+    medcode::corpus::read_mtsamples(&dir.join("notes/mtsamples_dev.csv")).unwrap()
 }
 
 /// Checks the document invariants: tokens in order, not overlapping, whitespace between them;
