@@ -41,9 +41,9 @@ fn bench(c: &mut Criterion) {
             black_box(rules)
         })
     });
-    let (rules, _) = RuleSet::load(&sources, &dictionary);
+    let rules = std::sync::Arc::new(RuleSet::load(&sources, &dictionary).0);
     group.bench_function("matcher_10000_rules", |b| {
-        b.iter(|| black_box(RuleMatcher::new(&rules)))
+        b.iter(|| black_box(RuleMatcher::new(std::sync::Arc::clone(&rules))))
     });
     group.finish();
 }

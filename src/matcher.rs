@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::Arc;
 
 use regex::RegexSet;
 
@@ -107,7 +108,7 @@ struct Hit {
 /// The rule matcher: a term index plus per-rule checks.
 #[derive(Debug, Clone)]
 pub struct RuleMatcher {
-    rules: RuleSet,
+    rules: Arc<RuleSet>,
     /// First word → (term words, rule index, role), longest terms first.
     by_first: HashMap<String, Vec<(Vec<String>, usize, Role)>>,
     /// Every anchor regex of every rule, and which rule and pattern each is.
@@ -117,7 +118,7 @@ pub struct RuleMatcher {
 
 impl RuleMatcher {
     /// Indexes every term and regex of every rule.
-    pub fn new(rules: &RuleSet) -> Self {
+    pub fn new(rules: Arc<RuleSet>) -> Self {
         let mut by_first: HashMap<String, Vec<(Vec<String>, usize, Role)>> = HashMap::new();
         let mut add = |terms: &[Vec<String>], rule: usize, role: Role| {
             for term in terms {
@@ -148,7 +149,7 @@ impl RuleMatcher {
         }
         let regexes = RegexSet::new(&patterns).unwrap_or_else(|_| RegexSet::empty());
         RuleMatcher {
-            rules: rules.clone(),
+            rules,
             by_first,
             regexes,
             regex_owner,

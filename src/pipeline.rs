@@ -15,6 +15,8 @@
 //! assert_eq!(report.rejected[0].code, "R07.9");
 //! ```
 
+use std::sync::Arc;
+
 use crate::code::CodeSystem;
 use crate::context::{ContextEngine, ContextError};
 use crate::dictionary::{CodeCheck, check_codes};
@@ -67,7 +69,7 @@ pub struct Options {
 pub struct Engine {
     tokenizer: Tokenizer,
     context: ContextEngine,
-    rules: RuleSet,
+    rules: Arc<RuleSet>,
     dictionary: Dictionary,
     matcher: Box<dyn Matcher>,
 }
@@ -120,7 +122,8 @@ impl Engine {
         rules: RuleSet,
         dictionary: Dictionary,
     ) -> Engine {
-        let matcher = Box::new(RuleMatcher::new(&rules));
+        let rules = Arc::new(rules);
+        let matcher = Box::new(RuleMatcher::new(Arc::clone(&rules)));
         Engine {
             tokenizer: Tokenizer::new(catalogue),
             context,
