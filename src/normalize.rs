@@ -60,6 +60,12 @@ fn push_words(text: &str, kind: TokenKind, token: usize, out: &mut Vec<Word>) {
                 token,
             });
         }
+    } else if kind == TokenKind::Abbreviation && text.ends_with('.') {
+        // `C. diff`, `Dr.`: the period marks the abbreviation; terms are written without it.
+        out.push(Word {
+            text: fold(text.trim_end_matches('.')),
+            token,
+        });
     } else {
         out.push(Word {
             text: fold(text),

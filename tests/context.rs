@@ -217,6 +217,8 @@ fn known_failure_modes() {
         "
         terminator but         | No fever but has cough.                      | cough               | -
         negated part           | No fever but has cough.                      | fever               | negated
+        terminator next to cue | No persistent cough.                         | cough               | negated
+        terminator after list  | No fever, persistent cough.                  | cough               | -
         max_scope              | No fever was reported by the patient during the last three visits to the clinic this spring and he has a cough. | cough | -
         no change in the size  | There is no change in the size of the nodule. | nodule             | -
         no change in appearance | No change in appearance of the mass.        | mass                | -

@@ -423,17 +423,25 @@ fn grow(
         *count += 1;
         *count <= max
     };
+    // A terminator right next to the cue does not end the scope: it modifies the finding
+    // ("no persistent cough"), it does not start a new clause ("no fever, persistent cough").
     let mut end = cue.end;
     if trigger.direction != Direction::Backward {
         let mut count = 0;
-        while end < segment.end && s.term[end] & bit == 0 && step(&mut count, end) {
+        while end < segment.end
+            && (end == cue.end || s.term[end] & bit == 0)
+            && step(&mut count, end)
+        {
             end += 1;
         }
     }
     let mut start = cue.start;
     if trigger.direction != Direction::Forward {
         let mut count = 0;
-        while start > segment.start && s.term[start - 1] & bit == 0 && step(&mut count, start - 1) {
+        while start > segment.start
+            && (start == cue.start || s.term[start - 1] & bit == 0)
+            && step(&mut count, start - 1)
+        {
             start -= 1;
         }
     }
