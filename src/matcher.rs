@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use regex::RegexSet;
 
+use crate::context::{ContextCategory, ContextIndex};
 use crate::document::Document;
 use crate::normalize::SentenceWords;
 use crate::rules::file::Scope;
@@ -83,8 +84,14 @@ pub struct MatchResult {
 
 /// Finds rules that fire in a document.
 pub trait Matcher: Send + Sync {
-    /// Everything in `doc` that rules match, given its normalised words.
-    fn find(&self, doc: &Document<'_>, words: &[SentenceWords]) -> MatchResult;
+    /// Everything in `doc` that rules match, given its normalised words and its context (a
+    /// negated group or refinement term does not count: "stone, no hydronephrosis").
+    fn find(
+        &self,
+        doc: &Document<'_>,
+        words: &[SentenceWords],
+        context: &ContextIndex,
+    ) -> MatchResult;
 }
 
 /// What a term does for its rule.
@@ -220,7 +227,12 @@ impl RuleMatcher {
 }
 
 impl Matcher for RuleMatcher {
-    fn find(&self, doc: &Document<'_>, sentences: &[SentenceWords]) -> MatchResult {
+    fn find(
+        &self,
+        doc: &Document<'_>,
+        sentences: &[SentenceWords],
+        context: &ContextIndex,
+    ) -> MatchResult {
         let _span = tracing::info_span!("match").entered();
         let hits = self.hits(doc, sentences);
         let anchors: Vec<(usize, &Hit)> = hits
@@ -242,6 +254,7 @@ impl Matcher for RuleMatcher {
             let rule = &self.rules.rules()[rule_index];
             evaluate(
                 doc,
+                context,
                 rule_index,
                 rule,
                 anchor,
@@ -261,6 +274,7 @@ fn contains_strictly(outer: &Range<usize>, inner: &Range<usize>) -> bool {
 /// Checks one anchor of one rule against its sections, vetoes, groups, refinements and capture.
 fn evaluate(
     doc: &Document<'_>,
+    context: &ContextIndex,
     index: usize,
     rule: &Rule,
     anchor: &Hit,
@@ -297,9 +311,9 @@ fn evaluate(
         return;
     }
     for (g, (terms, scope)) in rule.all.iter().enumerate() {
-        let found = hits
-            .iter()
-            .any(|h| h.role == Role::Group(g) && within(doc, anchor, h, *scope));
+        let found = hits.iter().any(|h| {
+            h.role == Role::Group(g) && within(doc, anchor, h, *scope) && affirmed(doc, context, h)
+        });
         if !found {
             let wanted: Vec<String> = terms.iter().take(4).map(|t| t.join(" ")).collect();
             result.partial.push(partial(format!(
@@ -313,10 +327,9 @@ fn evaluate(
     let mut code = rule.code.clone();
     let mut refined_by = None;
     for (r, (_, refined, scope)) in rule.refine.iter().enumerate() {
-        if let Some(h) = hits
-            .iter()
-            .find(|h| h.role == Role::Refine(r) && within(doc, anchor, h, *scope))
-        {
+        if let Some(h) = hits.iter().find(|h| {
+            h.role == Role::Refine(r) && within(doc, anchor, h, *scope) && affirmed(doc, context, h)
+        }) {
             code = refined.clone();
             refined_by = Some(format!("\"{}\"", h.term));
             break;
@@ -357,6 +370,14 @@ fn evaluate(
         value,
         units,
     });
+}
+
+/// True when a supporting term is not negated.
+fn affirmed(doc: &Document<'_>, context: &ContextIndex, hit: &Hit) -> bool {
+    context
+        .modifiers_for(doc, hit.tokens.clone())
+        .iter()
+        .all(|m| m.category != ContextCategory::Negated)
 }
 
 fn within(doc: &Document<'_>, anchor: &Hit, other: &Hit, scope: Scope) -> bool {

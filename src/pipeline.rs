@@ -194,8 +194,8 @@ impl Engine {
         let _span = tracing::info_span!("suggest", bytes = text.len()).entered();
         let doc = self.tokenizer.tokenize(text)?;
         let words = normalize_document(&doc);
-        let found: MatchResult = self.matcher.find(&doc, &words);
         let context = self.context.analyze(&doc);
+        let found: MatchResult = self.matcher.find(&doc, &words, &context);
         let resolved = policy::resolve(
             &doc,
             &found,

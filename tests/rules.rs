@@ -262,6 +262,26 @@ fn rule_features_end_to_end() {
 }
 
 #[test]
+fn negated_group_and_refinement_terms_do_not_count() {
+    let yaml = "pack: { name: t, version: \"1\" }\nrules:\n  - id: test-cough-refined\n    system: ICD-10-CM\n    code: R05.9\n    match: { any: [tussis] }\n    refine: [{ any: [febrile], code: R50.9 }]\n    reason: r\n  - id: test-cough-grouped\n    system: ICD-10-CM\n    code: R51.9\n    match:\n      any: [cephalgia]\n      all: [{ any: [smoker] }]\n    reason: r\n";
+    let (engine, _) =
+        Engine::with_rule_packs(Dictionary::starter().unwrap(), &[pack("t.yaml", yaml)]).unwrap();
+    let codes = |note: &str| -> Vec<String> {
+        let report = engine.suggest("n", note, &Options::default()).unwrap();
+        report
+            .suggestions
+            .iter()
+            .filter(|s| s.rule.starts_with("test-"))
+            .map(|s| s.code.clone())
+            .collect()
+    };
+    assert_eq!(codes("Tussis, febrile."), ["R50.9"]);
+    assert_eq!(codes("Tussis, not febrile."), ["R05.9"]);
+    assert_eq!(codes("Cephalgia in a smoker."), ["R51.9"]);
+    assert!(codes("Cephalgia; not a smoker.").is_empty());
+}
+
+#[test]
 fn bundled_packs_pass_their_own_examples() {
     let engine = Engine::builtin().unwrap();
     let results = testing::run(&engine, None).unwrap();
