@@ -14,11 +14,11 @@ use std::sync::Arc;
 
 use regex::RegexSet;
 
-use crate::context::{ContextCategory, ContextIndex};
+use crate::context::{ContextCategory, ContextIndex, ModifierSource};
 use crate::document::Document;
 use crate::normalize::SentenceWords;
 use crate::rules::file::Scope;
-use crate::rules::{Rule, RuleSet};
+use crate::rules::{Action, Rule, RuleSet};
 
 /// A rule that fired.
 #[derive(Debug, Clone, PartialEq)]
@@ -312,7 +312,9 @@ fn evaluate(
     }
     for (g, (terms, scope)) in rule.all.iter().enumerate() {
         let found = hits.iter().any(|h| {
-            h.role == Role::Group(g) && within(doc, anchor, h, *scope) && affirmed(doc, context, h)
+            h.role == Role::Group(g)
+                && within(doc, anchor, h, *scope)
+                && affirmed(doc, context, rule, h)
         });
         if !found {
             let wanted: Vec<String> = terms.iter().take(4).map(|t| t.join(" ")).collect();
@@ -328,7 +330,9 @@ fn evaluate(
     let mut refined_by = None;
     for (r, (_, refined, scope)) in rule.refine.iter().enumerate() {
         if let Some(h) = hits.iter().find(|h| {
-            h.role == Role::Refine(r) && within(doc, anchor, h, *scope) && affirmed(doc, context, h)
+            h.role == Role::Refine(r)
+                && within(doc, anchor, h, *scope)
+                && affirmed(doc, context, rule, h)
         }) {
             code = refined.clone();
             refined_by = Some(format!("\"{}\"", h.term));
@@ -372,12 +376,19 @@ fn evaluate(
     });
 }
 
-/// True when a supporting term is not negated.
-fn affirmed(doc: &Document<'_>, context: &ContextIndex, hit: &Hit) -> bool {
-    context
-        .modifiers_for(doc, hit.tokens.clone())
-        .iter()
-        .all(|m| m.category != ContextCategory::Negated)
+/// True when a supporting term is not negated, or the rule keeps negated evidence. For
+/// refinements only a negation written before the term counts ("without hematuria"): a result
+/// word after it ("2 views, negative") is about the finding, not the refinement.
+fn affirmed(doc: &Document<'_>, context: &ContextIndex, rule: &Rule, hit: &Hit) -> bool {
+    if rule.context.negated == Some(Action::Keep) {
+        return true;
+    }
+    let start = doc.tokens[hit.tokens.start].span.start;
+    context.modifiers_for(doc, hit.tokens.clone()).iter().all(|m| {
+        m.category != ContextCategory::Negated
+            || (matches!(hit.role, Role::Refine(_))
+                && matches!(&m.source, ModifierSource::Trigger { span, .. } if span.start > start))
+    })
 }
 
 fn within(doc: &Document<'_>, anchor: &Hit, other: &Hit, scope: Scope) -> bool {

@@ -114,7 +114,12 @@ fn explain_gives_the_chain_for_suggested_rejected_and_unknown_codes() {
             "suggested",
             &["Ketorolac was given (30 mg): 2 unit(s)"],
         ),
-        ("I50.9", "not suggested", &["No rule can suggest I50.9"]),
+        ("A00.0", "not suggested", &["No rule can suggest A00.0"]),
+        (
+            "I50.9",
+            "not suggested",
+            &["Rule heart-failure can suggest I50.9, but none of its terms is in the note"],
+        ),
     ];
     for (code, status, parts) in cases {
         let explanations = explain(&engine, "n", &text, &Options::default(), Some(code)).unwrap();

@@ -251,7 +251,10 @@ impl Dictionary {
     /// Only if the embedded YAML is malformed, which the test suite rules out.
     pub fn starter() -> Result<Dictionary, DictionaryError> {
         let mut dictionary = Dictionary::default();
-        for (path, yaml) in DICTIONARY_FRAGMENTS {
+        // The starter fragment first: its release names the embedded dictionary.
+        let mut fragments: Vec<&(&str, &str)> = DICTIONARY_FRAGMENTS.iter().collect();
+        fragments.sort_by_key(|(path, _)| !path.ends_with("/starter.yaml"));
+        for (path, yaml) in fragments {
             dictionary.merge_fragment(Dictionary::from_yaml(&format!("<embedded>/{path}"), yaml)?);
         }
         Ok(dictionary)
