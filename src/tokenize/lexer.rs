@@ -175,7 +175,7 @@ fn push_token(out: &mut Lexed, pair: &Pair<'_, Rule>, base: usize, kind: TokenKi
 
 fn token_kind(rule: Rule) -> Option<TokenKind> {
     Some(match rule {
-        Rule::word | Rule::plain_word | Rule::caps_word | Rule::numeric_word => TokenKind::Word,
+        Rule::word | Rule::plain_word | Rule::lower_word | Rule::caps_word | Rule::numeric_word => TokenKind::Word,
         Rule::number | Rule::ratio => TokenKind::Number,
         Rule::decimal | Rule::leading_decimal => TokenKind::Decimal,
         Rule::range => TokenKind::Range,
