@@ -9,10 +9,11 @@
 //! 1. [`tokenize`] — the pest grammar in `grammar/note.pest` splits the note into sections,
 //!    sentences and tokens with byte spans ([`document::Document`]);
 //! 2. [`normalize`] — case folding and abbreviation expansion of tokens;
-//! 3. [`matcher`] — rules find candidate codes in the normalised text;
-//! 4. [`context`] — negation, uncertainty, hypothetical, history and family modifiers;
+//! 3. [`context`] — negation, uncertainty, hypothetical, history and family modifiers;
+//! 4. [`matcher`] — rules find candidate codes in the normalised text;
 //! 5. [`policy`] — ICD-10-CM coding conventions turn candidates into suggestions or rejections;
-//! 6. [`report`] — the typed report, rendered as text or JSON.
+//! 6. [`report`] — the typed report, rendered as text, JSON, CSV or HTML; [`explain`] tells
+//!    a trainee why a code was or was not suggested.
 //!
 //! The library never prints; the `medcode` binary does.
 
