@@ -26,7 +26,7 @@ use crate::matcher::{MatchResult, Matcher, RuleMatcher};
 use crate::normalize::normalize_document;
 use crate::policy::{self, Setting};
 use crate::report::{Report, SCHEMA_VERSION, Suggestion, TraceEntry, Warning};
-use crate::rules::{Diagnostic, PackSource, RuleError, RuleSet};
+use crate::rules::{Diagnostic, PackKind, PackSource, RuleError, RuleSet};
 use crate::sections::{CatalogueError, SectionCatalogue, SectionCategory};
 use crate::tokenize::{LexError, Tokenizer};
 
@@ -96,23 +96,33 @@ impl Engine {
     ///
     /// # Errors
     /// [`EngineError::Rules`] when any pack has an error; every diagnostic is in it.
+    ///
+    /// User packs of every kind layer the same way: a file whose first key is `sections:` or
+    /// `subheadings:` extends the section catalogue, one whose first key is a context-pack key
+    /// (`triggers:`, `terminators:`...) extends the context lexicon, and rule packs (`pack:`)
+    /// layer over the bundled rules.
     pub fn with_rule_packs(
         dictionary: Dictionary,
         extra: &[PackSource],
     ) -> Result<(Engine, Vec<Diagnostic>), EngineError> {
+        let mut catalogue = SectionCatalogue::builtin()?;
+        let mut context = ContextEngine::builtin()?;
         let mut sources = PackSource::builtin();
-        sources.extend_from_slice(extra);
+        for source in extra {
+            match source.kind() {
+                PackKind::Rules => sources.push(source.clone()),
+                PackKind::Sections => catalogue.extend_from_yaml(&source.path, &source.yaml)?,
+                PackKind::Context => context.extend_from_yaml(&source.path, &source.yaml)?,
+            }
+        }
         let (rules, diagnostics) = RuleSet::load(&sources, &dictionary);
         if diagnostics.iter().any(Diagnostic::is_error) {
             return Err(EngineError::Rules(RuleError { diagnostics }));
         }
-        let engine = Engine::new(
-            SectionCatalogue::builtin()?,
-            ContextEngine::builtin()?,
-            rules,
-            dictionary,
-        );
-        Ok((engine, diagnostics))
+        Ok((
+            Engine::new(catalogue, context, rules, dictionary),
+            diagnostics,
+        ))
     }
 
     /// An engine from its parts, with the rule matcher.

@@ -201,6 +201,58 @@ fn layering_disable_and_override() {
 }
 
 #[test]
+fn section_and_context_packs_layer_like_rule_packs() {
+    let sections = "sections:\n  - category: assessment\n    headings: [Clinical Synthesis]\n";
+    let context = "triggers:\n  - { phrase: nixed, category: negated, direction: backward }\n";
+    let (engine, _) = Engine::with_rule_packs(
+        Dictionary::starter().unwrap(),
+        &[pack("s.yaml", sections), pack("c.yaml", context)],
+    )
+    .unwrap();
+    let report = engine
+        .suggest(
+            "n",
+            "CLINICAL SYNTHESIS: Asthma. Pneumonia nixed.",
+            &Options::default(),
+        )
+        .unwrap();
+    let asthma = report
+        .suggestions
+        .iter()
+        .find(|s| s.code == "J45.909")
+        .unwrap();
+    assert_eq!(asthma.evidence[0].section.name(), "assessment");
+    assert!(
+        report
+            .rejected
+            .iter()
+            .any(|r| r.code == "J18.9" && r.reason.contains("nixed"))
+    );
+    let bad = Engine::with_rule_packs(
+        Dictionary::starter().unwrap(),
+        &[pack("bad.yaml", "sections: [oops")],
+    );
+    assert!(bad.err().unwrap().to_string().starts_with("bad.yaml: "));
+}
+
+#[test]
+fn oversized_pack_is_refused_with_a_clear_error() {
+    let dictionary = Dictionary::starter().unwrap();
+    let huge = format!(
+        "pack: {{ name: x, version: \"1\" }}\n#{}\n",
+        "x".repeat(medcode::rules::MAX_PACK_BYTES)
+    );
+    let (_, diagnostics) = RuleSet::load(&[pack("huge.yaml", &huge)], &dictionary);
+    assert!(
+        diagnostics[0]
+            .to_string()
+            .contains("over the limit of 16777216 bytes"),
+        "{}",
+        diagnostics[0]
+    );
+}
+
+#[test]
 fn rule_features_end_to_end() {
     let engine = Engine::builtin().unwrap();
     let cases: &[(&str, &str, &[&str], &[&str])] = &[

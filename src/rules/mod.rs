@@ -49,7 +49,34 @@ pub struct PackSource {
     pub yaml: String,
 }
 
+/// What a pack file configures, told by its first top-level key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PackKind {
+    /// `pack:` and `rules:` — a rule pack.
+    Rules,
+    /// `sections:` / `subheadings:` — a section catalogue.
+    Sections,
+    /// `triggers:`, `pseudo_triggers:`, `terminators:`... — a context pack.
+    Context,
+}
+
 impl PackSource {
+    /// The kind of pack this is: the first top-level key decides (`pack`/`rules` → rules,
+    /// `sections`/`subheadings` → section catalogue, anything else → context pack).
+    pub fn kind(&self) -> PackKind {
+        let key = self
+            .yaml
+            .lines()
+            .find(|l| !l.starts_with([' ', '#', '-', '\t']) && l.contains(':'))
+            .and_then(|l| l.split(':').next())
+            .unwrap_or("pack");
+        match key.trim() {
+            "pack" | "rules" => PackKind::Rules,
+            "sections" | "subheadings" => PackKind::Sections,
+            _ => PackKind::Context,
+        }
+    }
+
     /// The bundled packs.
     pub fn builtin() -> Vec<PackSource> {
         BUILTIN_PACKS
