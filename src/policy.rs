@@ -119,6 +119,12 @@ pub fn resolve(
                 if let Some(flag) = flag {
                     add_flag(suggestion, &flag);
                 }
+                if rule.capture.is_some() && candidate.value.is_none() {
+                    add_flag(
+                        suggestion,
+                        "no value (dose, measurement or time) found next to the evidence: check the code and units",
+                    );
+                }
             }
         }
     }
@@ -310,11 +316,11 @@ fn reason(rule: &Rule, candidate: &Candidate, evidence: &str) -> String {
         .replace("{code}", &candidate.code)
         .replace(
             "{value}",
-            &candidate.value.map(|v| v.to_string()).unwrap_or_default(),
+            &candidate.value.map_or("?".to_string(), |v| v.to_string()),
         )
         .replace(
             "{units}",
-            &candidate.units.map(|u| u.to_string()).unwrap_or_default(),
+            &candidate.units.map_or("?".to_string(), |u| u.to_string()),
         )
 }
 

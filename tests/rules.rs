@@ -313,7 +313,36 @@ fn rule_features_end_to_end() {
     let report = engine
         .suggest("n", "Toradol 30 mg IM.", &Options::default())
         .unwrap();
-    assert_eq!(report.suggestions[0].units, Some(2));
+    let toradol = report
+        .suggestions
+        .iter()
+        .find(|s| s.code == "J1885")
+        .unwrap();
+    assert_eq!(toradol.units, Some(2));
+    assert!(
+        toradol.reason.contains("(30 mg): 2 unit(s)"),
+        "{}",
+        toradol.reason
+    );
+    let report = engine
+        .suggest("n", "Toradol given IM.", &Options::default())
+        .unwrap();
+    let toradol = report
+        .suggestions
+        .iter()
+        .find(|s| s.code == "J1885")
+        .unwrap();
+    assert_eq!(toradol.units, None);
+    assert!(
+        toradol.reason.contains("(? mg): ? unit(s)"),
+        "{}",
+        toradol.reason
+    );
+    assert!(
+        toradol.flags.iter().any(|f| f.starts_with("no value")),
+        "{:?}",
+        toradol.flags
+    );
 }
 
 #[test]
