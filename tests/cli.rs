@@ -242,3 +242,38 @@ fn info_logging_never_contains_note_text() {
     assert!(out.status.success());
     assert!(!stderr(&out).contains("Zebrafinch"), "{}", stderr(&out));
 }
+
+#[test]
+fn config_file_names_rule_packs_and_the_dictionary() {
+    let dir = temp_dir("config");
+    write(
+        &dir,
+        "extra.yaml",
+        b"pack: { name: extra, version: \"1\" }\nrules:\n  - id: zebra-cough\n    system: ICD-10-CM\n    code: R05.9\n    match: { any: [zebra cough] }\n    reason: Cough.\n",
+    );
+    let config = write(&dir, "medcode.yaml", b"rules: [extra.yaml]\n");
+    let out = medcode(
+        &["--config", &config, "suggest", "--format", "json"],
+        Some(b"ASSESSMENT: Zebra cough."),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("zebra-cough"), "{}", stdout(&out));
+    let broken = write(
+        &dir,
+        "broken.yaml",
+        b"rules: [extra.yaml]\ndictionary: missing.bin\n",
+    );
+    let out = medcode(
+        &["--config", &broken, "suggest"],
+        Some(b"ASSESSMENT: Asthma."),
+    );
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("missing.bin"), "{}", stderr(&out));
+    let typo = write(&dir, "typo.yaml", b"rulez: [extra.yaml]\n");
+    let out = medcode(&["--config", &typo, "suggest"], Some(b"x"));
+    assert!(
+        stderr(&out).contains("unknown field `rulez`"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -12,9 +12,13 @@ use medcode::rules::PackSource;
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// Rule pack files or directories, relative to the config file.
+    /// Rule pack files or directories (rule packs, section catalogues, context packs), relative
+    /// to the config file.
     #[serde(default)]
     pub rules: Vec<PathBuf>,
+    /// A binary dictionary made by `medcode data import`, relative to the config file.
+    #[serde(default)]
+    pub dictionary: Option<PathBuf>,
 }
 
 /// Reads the config file: `explicit` if given (it must exist), else `./medcode.yaml` if present.

@@ -35,8 +35,9 @@ pub struct Cli {
     /// MEDCODE_RULES, paths separated by `:`).
     #[arg(long = "rules", global = true)]
     rule_paths: Vec<PathBuf>,
-    /// Binary dictionary made by `medcode data import` (default: the imported one in the user's
-    /// data directory when present, else the embedded starter dictionary).
+    /// Binary dictionary made by `medcode data import` (default: `dictionary:` in the config
+    /// file, else the imported one in the user's data directory when present, else the embedded
+    /// starter dictionary).
     #[arg(long, global = true)]
     dict: Option<PathBuf>,
     #[command(subcommand)]
@@ -210,7 +211,15 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose);
     let config = cli.config.as_deref();
-    let dict = cli.dict.as_deref();
+    // --dict wins over the config file's `dictionary:`.
+    let dict_path = match config::load_config(config) {
+        Ok((file, base)) => cli.dict.clone().or(file.dictionary.map(|d| base.join(d))),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let dict = dict_path.as_deref();
     let result = match cli.command {
         Command::Suggest(args) => suggest::run(args, config, &cli.rule_paths, dict),
         Command::Tokens(args) => tokens::run(args),
