@@ -310,39 +310,27 @@ fn rule_features_end_to_end() {
             assert!(!codes.contains(code), "{name}: {codes:?} has {code}");
         }
     }
-    let report = engine
-        .suggest("n", "Toradol 30 mg IM.", &Options::default())
-        .unwrap();
-    let toradol = report
-        .suggestions
-        .iter()
-        .find(|s| s.code == "J1885")
-        .unwrap();
-    assert_eq!(toradol.units, Some(2));
-    assert!(
-        toradol.reason.contains("(30 mg): 2 unit(s)"),
-        "{}",
-        toradol.reason
-    );
-    let report = engine
-        .suggest("n", "Toradol given IM.", &Options::default())
-        .unwrap();
-    let toradol = report
-        .suggestions
-        .iter()
-        .find(|s| s.code == "J1885")
-        .unwrap();
-    assert_eq!(toradol.units, None);
-    assert!(
-        toradol.reason.contains("(? mg): ? unit(s)"),
-        "{}",
-        toradol.reason
-    );
-    assert!(
-        toradol.flags.iter().any(|f| f.starts_with("no value")),
-        "{:?}",
-        toradol.flags
-    );
+    // (note, billing units, part of the reason, flagged for a missing dose)
+    let doses: &[(&str, Option<u32>, &str, bool)] = &[
+        ("Toradol 30 mg IM.", Some(2), "(30 mg): 2 unit(s)", false),
+        ("Toradol given IM.", None, "(? mg): ? unit(s)", true),
+    ];
+    for (note, units, reason, flagged) in doses {
+        let report = engine.suggest("n", note, &Options::default()).unwrap();
+        let toradol = report
+            .suggestions
+            .iter()
+            .find(|s| s.code == "J1885")
+            .unwrap();
+        assert_eq!(toradol.units, *units, "{note}");
+        assert!(
+            toradol.reason.contains(reason),
+            "{note}: {}",
+            toradol.reason
+        );
+        let has_flag = toradol.flags.iter().any(|f| f.starts_with("no value"));
+        assert_eq!(has_flag, *flagged, "{note}: {:?}", toradol.flags);
+    }
 }
 
 #[test]
