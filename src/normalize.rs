@@ -6,6 +6,8 @@
 //!
 //! Not for display: reports always quote the original text through spans.
 
+use std::borrow::Cow;
+
 use crate::document::{Document, SentenceKind, TokenKind};
 
 /// One normalised word.
@@ -74,13 +76,116 @@ fn push_words(text: &str, kind: TokenKind, token: usize, out: &mut Vec<Word>) {
     }
 }
 
-/// Lower-cases and folds typographic apostrophes.
+/// Lower-cases, folds typographic apostrophes and British spellings ([`spelling`]). Plurals
+/// stay: a rule may mean "nodules", not "nodule"; the matcher compares [`singular`] forms where
+/// the term allows it.
 fn fold(text: &str) -> String {
-    text.to_lowercase().replace('’', "'")
+    let lower = text.to_lowercase().replace('’', "'");
+    match spelling(&lower) {
+        Cow::Borrowed(_) => lower,
+        Cow::Owned(word) => word,
+    }
 }
 
-/// Normalises a rule term into words, the same way note text is: lower case, split on spaces and
-/// hyphens, punctuation dropped.
+/// British spellings and their American forms, as word parts.
+const SPELLINGS: &[(&str, &str)] = &[
+    ("oesophag", "esophag"),
+    ("oedem", "edem"),
+    ("oestr", "estr"),
+    ("pnoea", "pnea"),
+    ("rrhoea", "rrhea"),
+    ("foet", "fet"),
+    ("coeliac", "celiac"),
+    ("haem", "hem"),
+    ("aemi", "emi"),
+    ("paed", "ped"),
+    ("gynaec", "gynec"),
+    ("caec", "cec"),
+    ("faec", "fec"),
+    ("anaesth", "anesth"),
+    ("isation", "ization"),
+    ("tumour", "tumor"),
+    ("labour", "labor"),
+    ("colour", "color"),
+    ("behaviour", "behavior"),
+    ("sulph", "sulf"),
+    ("centre", "center"),
+    ("litre", "liter"),
+];
+
+/// Words whose final `s` is not a plural.
+const NOT_PLURAL: &[&str] = &["aids", "news", "gas", "bias"];
+
+/// The form words are compared in when number does not matter: a lower-case word with
+/// American spelling and without a plural ending, so that "Haemorrhages", "hemorrhage" and
+/// "hemorrhages" compare equal. Both sides go through it (note words and term words), so the form
+/// only has to be consistent, not a real word ("diabetes" becomes "diabete" on both sides).
+///
+/// Only plain lower-case ASCII words change; numbers, codes and abbreviations with digits or
+/// slashes are returned as they are.
+///
+/// # Examples
+/// ```
+/// use medcode::normalize::canonical;
+/// assert_eq!(canonical("haemorrhages"), "hemorrhage");
+/// assert_eq!(canonical("injuries"), "injury");
+/// assert_eq!(canonical("abscesses"), "abscess");
+/// assert_eq!(canonical("status"), "status");
+/// assert_eq!(canonical("t2dm"), "t2dm");
+/// ```
+pub fn canonical(word: &str) -> Cow<'_, str> {
+    match spelling(word) {
+        Cow::Borrowed(word) => singular(word),
+        Cow::Owned(word) => Cow::Owned(singular(&word).into_owned()),
+    }
+}
+
+/// The American spelling of a lower-case word ("oedema" → "edema", "tumour" → "tumor").
+pub fn spelling(word: &str) -> Cow<'_, str> {
+    if word.len() < 4 || !plain(word) {
+        return Cow::Borrowed(word);
+    }
+    let mut word = Cow::Borrowed(word);
+    if word.contains("ae")
+        || word.contains("oe")
+        || word.contains("our")
+        || word.contains("isation")
+        || word.contains("sulph")
+        || word.ends_with("tre")
+    {
+        for (british, american) in SPELLINGS {
+            if word.contains(british) {
+                word = Cow::Owned(word.replace(british, american));
+            }
+        }
+    }
+    word
+}
+
+fn plain(word: &str) -> bool {
+    word.bytes().all(|b| b.is_ascii_lowercase())
+}
+
+/// The singular of a lower-case word, by its ending: "fractures" → "fracture", "injuries" →
+/// "injury", "abscesses" → "abscess"; "status", "diagnosis", "pancreas" and "abscess" stay.
+/// Borrows unless the ending changes.
+pub fn singular(w: &str) -> Cow<'_, str> {
+    if w.len() < 4 || !w.ends_with('s') || !plain(w) || NOT_PLURAL.contains(&w) {
+        return Cow::Borrowed(w);
+    }
+    if w.len() >= 5 && w.ends_with("ies") {
+        return Cow::Owned(format!("{}y", &w[..w.len() - 3]));
+    }
+    if w.ends_with("sses") {
+        return Cow::Borrowed(&w[..w.len() - 2]);
+    }
+    if w.ends_with("ss") || w.ends_with("us") || w.ends_with("is") || w.ends_with("as") {
+        return Cow::Borrowed(w);
+    }
+    Cow::Borrowed(&w[..w.len() - 1])
+}
+/// Normalises a rule term into words, the same way note text is: lower case, American
+/// spelling, split on spaces and hyphens, punctuation dropped.
 ///
 /// # Examples
 /// ```
@@ -131,5 +236,42 @@ mod tests {
         for (name, input, expected) in cases {
             assert_eq!(normalize_phrase(input), expected, "{name}");
         }
+    }
+
+    #[test]
+    fn canonical_forms() {
+        let cases = [
+            ("plural", "fractures", "fracture"),
+            ("ies plural", "arteries", "artery"),
+            ("sses plural", "abscesses", "abscess"),
+            ("kidneys", "kidneys", "kidney"),
+            ("us is not plural", "status", "status"),
+            ("is is not plural", "diagnosis", "diagnosis"),
+            ("ss is not plural", "abscess", "abscess"),
+            ("as is not plural", "pancreas", "pancreas"),
+            ("aids", "aids", "aids"),
+            ("short word", "has", "has"),
+            ("haemorrhage", "haemorrhage", "hemorrhage"),
+            ("anaemia", "anaemia", "anemia"),
+            ("ischaemic", "ischaemic", "ischemic"),
+            ("oedema", "oedema", "edema"),
+            ("oesophagitis", "oesophagitis", "esophagitis"),
+            ("diarrhoea", "diarrhoea", "diarrhea"),
+            ("dyspnoea", "dyspnoea", "dyspnea"),
+            ("paediatric", "paediatric", "pediatric"),
+            ("tumours", "tumours", "tumor"),
+            ("catheterisation", "catheterisation", "catheterization"),
+            ("digits kept", "t2dm", "t2dm"),
+            ("slash kept", "s/p", "s/p"),
+            ("upper case untouched", "COPD", "COPD"),
+        ];
+        for (name, input, expected) in cases {
+            assert_eq!(canonical(input), expected, "{name}");
+        }
+        assert_eq!(
+            normalize_phrase("Haemorrhages of the Lungs"),
+            ["hemorrhages", "of", "the", "lungs"],
+            "phrases keep their number"
+        );
     }
 }
