@@ -43,7 +43,7 @@ fn bench(c: &mut Criterion) {
     });
     let rules = std::sync::Arc::new(RuleSet::load(&sources, &dictionary).0);
     group.bench_function("matcher_10000_rules", |b| {
-        b.iter(|| black_box(RuleMatcher::new(std::sync::Arc::clone(&rules))))
+        b.iter(|| black_box(RuleMatcher::new(std::sync::Arc::clone(&rules)).unwrap()))
     });
     group.finish();
 }

@@ -114,7 +114,7 @@ const SPELLINGS: &[(&str, &str)] = &[
 ];
 
 /// Words whose final `s` is not a plural.
-const NOT_PLURAL: &[&str] = &["aids", "news", "gas", "bias"];
+const NOT_PLURAL: &[&str] = &["aids", "news", "gas", "bias", "does", "goes"];
 
 /// The form words are compared in when number does not matter: a lower-case word with
 /// American spelling and without a plural ending, so that "Haemorrhages", "hemorrhage" and
@@ -250,6 +250,7 @@ mod tests {
             ("ss is not plural", "abscess", "abscess"),
             ("as is not plural", "pancreas", "pancreas"),
             ("aids", "aids", "aids"),
+            ("does is a verb", "does", "does"),
             ("short word", "has", "has"),
             ("haemorrhage", "haemorrhage", "hemorrhage"),
             ("anaemia", "anaemia", "anemia"),

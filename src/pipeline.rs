@@ -22,7 +22,7 @@ use crate::context::{ContextEngine, ContextError};
 use crate::dictionary::{CodeCheck, check_codes};
 use crate::dictionary::{Dictionary, DictionaryError};
 use crate::document::Document;
-use crate::matcher::{MatchResult, Matcher, RuleMatcher};
+use crate::matcher::{MatchResult, Matcher, MatcherError, RuleMatcher};
 use crate::normalize::normalize_document;
 use crate::policy::{self, Setting};
 use crate::report::{Report, SCHEMA_VERSION, Suggestion, TraceEntry, Warning};
@@ -48,6 +48,9 @@ pub enum EngineError {
     /// The grammar failed on a note.
     #[error(transparent)]
     Lex(#[from] LexError),
+    /// The rule terms could not be compiled.
+    #[error(transparent)]
+    Matcher(#[from] MatcherError),
 }
 
 /// Per-run options.
@@ -82,12 +85,12 @@ impl Engine {
     pub fn builtin() -> Result<Engine, EngineError> {
         let dictionary = Dictionary::starter()?;
         let rules = RuleSet::builtin(&dictionary)?;
-        Ok(Engine::new(
+        Engine::new(
             SectionCatalogue::builtin()?,
             ContextEngine::builtin()?,
             rules,
             dictionary,
-        ))
+        )
     }
 
     /// An engine with `dictionary` and the embedded catalogue and context pack, and user rule
@@ -120,27 +123,30 @@ impl Engine {
             return Err(EngineError::Rules(RuleError { diagnostics }));
         }
         Ok((
-            Engine::new(catalogue, context, rules, dictionary),
+            Engine::new(catalogue, context, rules, dictionary)?,
             diagnostics,
         ))
     }
 
     /// An engine from its parts, with the rule matcher.
+    ///
+    /// # Errors
+    /// [`EngineError::Matcher`] when the rule terms cannot be compiled.
     pub fn new(
         catalogue: SectionCatalogue,
         context: ContextEngine,
         rules: RuleSet,
         dictionary: Dictionary,
-    ) -> Engine {
+    ) -> Result<Engine, EngineError> {
         let rules = Arc::new(rules);
-        let matcher = Box::new(RuleMatcher::new(Arc::clone(&rules)));
-        Engine {
+        let matcher = Box::new(RuleMatcher::new(Arc::clone(&rules))?);
+        Ok(Engine {
             tokenizer: Tokenizer::new(catalogue),
             context,
             rules,
             dictionary,
             matcher,
-        }
+        })
     }
 
     /// The tokenizer, for callers that only need the parse.

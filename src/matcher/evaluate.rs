@@ -1,0 +1,153 @@
+//! The per-rule checks around one anchor: sections, vetoes, all-of groups, refinements and
+//! captured values.
+
+use crate::context::{ContextCategory, ContextIndex, ModifierSource};
+use crate::document::Document;
+use crate::rules::file::Scope;
+use crate::rules::{Action, Rule};
+
+use super::{Candidate, Hit, MatchResult, Partial, Role, Vetoed};
+
+/// Checks one anchor of one rule against its sections, vetoes, groups, refinements and capture.
+pub(super) fn evaluate(
+    doc: &Document<'_>,
+    context: &ContextIndex,
+    index: usize,
+    rule: &Rule,
+    anchor: &Hit<'_>,
+    hits: &[Hit<'_>],
+    result: &mut MatchResult,
+) {
+    let partial = |missing: String| Partial {
+        rule: index,
+        tokens: anchor.tokens.clone(),
+        sentence: anchor.sentence,
+        term: anchor.term.to_string(),
+        missing,
+    };
+    let section = doc.section_of(&doc.sentences[anchor.sentence]).category;
+    if (!rule.sections.is_empty() && !rule.sections.contains(&section))
+        || rule.ignore_sections.contains(&section)
+    {
+        result
+            .partial
+            .push(partial(format!("not coded from the {section} section")));
+        return;
+    }
+    if let Some(veto) = hits
+        .iter()
+        .find(|h| h.role == Role::Veto && h.sentence == anchor.sentence)
+    {
+        result.vetoed.push(Vetoed {
+            rule: index,
+            tokens: anchor.tokens.clone(),
+            sentence: anchor.sentence,
+            term: anchor.term.to_string(),
+            veto: veto.term.to_string(),
+        });
+        return;
+    }
+    for (g, (terms, scope)) in rule.all.iter().enumerate() {
+        let found = hits.iter().any(|h| {
+            h.role == Role::Group(g)
+                && within(doc, anchor, h, *scope)
+                && affirmed(doc, context, rule, h)
+        });
+        if !found {
+            let wanted: Vec<String> = terms.iter().take(4).map(|t| t.join(" ")).collect();
+            result.partial.push(partial(format!(
+                "needs one of [{}] within the {}",
+                wanted.join(", "),
+                scope_name(*scope)
+            )));
+            return;
+        }
+    }
+    let mut code = rule.code.clone();
+    let mut refined_by = None;
+    for (r, (_, refined, scope)) in rule.refine.iter().enumerate() {
+        if let Some(h) = hits.iter().find(|h| {
+            h.role == Role::Refine(r)
+                && within(doc, anchor, h, *scope)
+                && affirmed(doc, context, rule, h)
+        }) {
+            code = refined.clone();
+            refined_by = Some(format!("\"{}\"", h.term));
+            break;
+        }
+    }
+    let (mut value, mut units) = (None, None);
+    if let Some(capture) = &rule.capture {
+        let text = doc.slice(doc.sentences[anchor.sentence].span);
+        let captured = capture.pattern.captures_iter(text).find_map(|c| {
+            c.name("value")?
+                .as_str()
+                .replace(',', "")
+                .parse::<f64>()
+                .ok()
+        });
+        if let Some(v) = captured {
+            value = Some(v);
+            if let Some((_, _, ranged)) = capture
+                .ranges
+                .iter()
+                .find(|(lo, hi, _)| *lo <= v && v <= *hi)
+            {
+                code = ranged.clone();
+                refined_by = Some(format!("value {v}"));
+            }
+            units = capture
+                .units_per
+                .map(|per| (v / per).ceil().max(1.0) as u32);
+        }
+    }
+    result.candidates.push(Candidate {
+        rule: index,
+        code,
+        tokens: anchor.tokens.clone(),
+        sentence: anchor.sentence,
+        term: anchor.term.to_string(),
+        refined_by,
+        value,
+        units,
+    });
+}
+
+/// True when a supporting term is not negated, or the rule keeps negated evidence. For
+/// refinements only a negation written before the term counts ("without hematuria"): a result
+/// word after it ("2 views, negative") is about the finding, not the refinement.
+fn affirmed(doc: &Document<'_>, context: &ContextIndex, rule: &Rule, hit: &Hit<'_>) -> bool {
+    if rule.context.negated == Some(Action::Keep) {
+        return true;
+    }
+    let start = doc.tokens[hit.tokens.start].span.start;
+    context.modifiers_for(doc, hit.tokens.clone()).iter().all(|m| {
+        m.category != ContextCategory::Negated
+            || (matches!(hit.role, Role::Refine(_))
+                && matches!(&m.source, ModifierSource::Trigger { span, .. } if span.start > start))
+    })
+}
+
+fn within(doc: &Document<'_>, anchor: &Hit<'_>, other: &Hit<'_>, scope: Scope) -> bool {
+    match scope {
+        Scope::Sentence => anchor.sentence == other.sentence,
+        Scope::Section => {
+            doc.sentences[anchor.sentence].section == doc.sentences[other.sentence].section
+        }
+        Scope::Note => true,
+        Scope::Tokens(n) => {
+            anchor.sentence == other.sentence
+                && (other.tokens.start.abs_diff(anchor.tokens.end) <= n
+                    || anchor.tokens.start.abs_diff(other.tokens.end) <= n)
+        }
+    }
+}
+
+fn scope_name(scope: Scope) -> String {
+    match scope {
+        Scope::Sentence => "sentence".to_string(),
+        Scope::Section => "section".to_string(),
+        Scope::Note => "note".to_string(),
+        Scope::Tokens(n) => format!("{n} tokens"),
+    }
+}

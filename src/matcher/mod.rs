@@ -1,0 +1,337 @@
+//! Stage 3: matching — which rules fire on the note, with which code.
+//!
+//! [`Matcher`] is the seam: it takes a document and its normalised words and returns a
+//! [`MatchResult`]: candidates (a rule, the code it selects, the tokens that matched), vetoed
+//! anchors, and partial matches for `--trace`. [`RuleMatcher`] is the implementation: every term
+//! of every rule (anchors, all-of groups, vetoes, refinements) in one [`terms::TermSet`]
+//! automaton run once over the note, then a per-rule check of groups, vetoes, sections,
+//! refinements and captured values around each anchor; where anchors of different rules
+//! overlap, the longest wins.
+//!
+//! Not for ranking or context: those are [`crate::policy`] and [`crate::context`].
+
+pub mod terms;
+
+mod evaluate;
+
+use std::borrow::Cow;
+use std::ops::Range;
+use std::sync::Arc;
+
+use regex::RegexSet;
+
+use crate::context::ContextIndex;
+use crate::document::Document;
+use crate::normalize::SentenceWords;
+use crate::rules::RuleSet;
+
+use evaluate::evaluate;
+use terms::{TermSet, WordStream};
+
+/// A rule that fired.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    /// Index of the rule in the [`RuleSet`].
+    pub rule: usize,
+    /// The code selected: the rule's code, or one chosen by a refinement or captured value.
+    pub code: String,
+    /// The anchor tokens.
+    pub tokens: Range<usize>,
+    /// The sentence of the anchor.
+    pub sentence: usize,
+    /// The term (or regex) that anchored it.
+    pub term: String,
+    /// Why the code differs from the rule's own code, if it does.
+    pub refined_by: Option<String>,
+    /// The captured value, if the rule captures one.
+    pub value: Option<f64>,
+    /// Billing units computed from the value.
+    pub units: Option<u32>,
+}
+
+/// An anchor that a veto term cancelled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Vetoed {
+    /// Index of the rule.
+    pub rule: usize,
+    /// The anchor tokens.
+    pub tokens: Range<usize>,
+    /// The sentence.
+    pub sentence: usize,
+    /// The anchor term.
+    pub term: String,
+    /// The veto term found.
+    pub veto: String,
+}
+
+/// An anchor whose other conditions were not met (for `--trace`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Partial {
+    /// Index of the rule.
+    pub rule: usize,
+    /// The anchor tokens.
+    pub tokens: Range<usize>,
+    /// The sentence.
+    pub sentence: usize,
+    /// The anchor term.
+    pub term: String,
+    /// What was missing.
+    pub missing: String,
+}
+
+/// Everything the matcher found in one note.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MatchResult {
+    /// Rules that fired.
+    pub candidates: Vec<Candidate>,
+    /// Anchors cancelled by a veto term.
+    pub vetoed: Vec<Vetoed>,
+    /// Anchors whose groups or sections did not fit.
+    pub partial: Vec<Partial>,
+}
+
+/// Finds rules that fire in a document.
+pub trait Matcher: Send + Sync {
+    /// Everything in `doc` that rules match, given its normalised words and its context (a
+    /// negated group or refinement term does not count: "stone, no hydronephrosis").
+    fn find(
+        &self,
+        doc: &Document<'_>,
+        words: &[SentenceWords],
+        context: &ContextIndex,
+    ) -> MatchResult;
+}
+
+/// What a term does for its rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Anchor,
+    Group(usize),
+    Veto,
+    Refine(usize),
+}
+
+/// One occurrence of a rule's term in the note.
+#[derive(Debug, Clone)]
+struct Hit<'m> {
+    role: Role,
+    tokens: Range<usize>,
+    sentence: usize,
+    term: Cow<'m, str>,
+}
+
+/// Which rule a term belongs to, and what it does there.
+#[derive(Debug, Clone)]
+struct Owner {
+    rule: usize,
+    role: Role,
+    term: String,
+}
+
+/// The rule matcher: one automaton over every term of every rule, plus per-rule checks.
+#[derive(Debug, Clone)]
+pub struct RuleMatcher {
+    rules: Arc<RuleSet>,
+    terms: TermSet,
+    owners: Vec<Owner>,
+    /// Every anchor regex of every rule, and which rule and pattern each is.
+    regexes: RegexSet,
+    regex_owner: Vec<(usize, usize)>,
+}
+
+/// Why a matcher could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum MatcherError {
+    /// The term automaton exceeded its limits.
+    #[error("cannot compile {terms} rule terms into one automaton: {source}")]
+    Automaton {
+        /// How many terms there were.
+        terms: usize,
+        /// What the automaton builder said.
+        source: aho_corasick::BuildError,
+    },
+}
+
+impl RuleMatcher {
+    /// Compiles every term and regex of every rule.
+    ///
+    /// # Errors
+    /// [`MatcherError::Automaton`] when the terms do not fit one automaton (far beyond millions
+    /// of terms).
+    pub fn new(rules: Arc<RuleSet>) -> Result<Self, MatcherError> {
+        let mut owners = Vec::new();
+        let mut terms: Vec<(&[String], u32)> = Vec::new();
+        let mut patterns = Vec::new();
+        let mut regex_owner = Vec::new();
+        for (index, rule) in rules.rules().iter().enumerate() {
+            let lists = std::iter::once((&rule.any, Role::Anchor))
+                .chain(
+                    rule.all
+                        .iter()
+                        .enumerate()
+                        .map(|(g, (list, _))| (list, Role::Group(g))),
+                )
+                .chain(std::iter::once((&rule.veto, Role::Veto)))
+                .chain(
+                    (rule.refine.iter().enumerate())
+                        .map(|(r, (list, _, _))| (list, Role::Refine(r))),
+                );
+            for (list, role) in lists {
+                for term in list {
+                    terms.push((term.as_slice(), owners.len() as u32));
+                    owners.push(Owner {
+                        rule: index,
+                        role,
+                        term: term.join(" "),
+                    });
+                }
+            }
+            for (p, regex) in rule.regex.iter().enumerate() {
+                patterns.push(regex.as_str().to_string());
+                regex_owner.push((index, p));
+            }
+        }
+        let count = terms.len();
+        let terms = TermSet::new(terms).map_err(|source| MatcherError::Automaton {
+            terms: count,
+            source,
+        })?;
+        let regexes = RegexSet::new(&patterns).unwrap_or_else(|_| RegexSet::empty());
+        Ok(RuleMatcher {
+            rules,
+            terms,
+            owners,
+            regexes,
+            regex_owner,
+        })
+    }
+
+    /// The note's words as the automaton reads them.
+    fn stream<'w>(&self, sentences: &'w [SentenceWords]) -> WordStream<'w> {
+        let mut stream = WordStream::default();
+        for sentence in sentences {
+            for word in &sentence.words {
+                stream.push(
+                    Cow::Borrowed(word.text.as_str()),
+                    word.token,
+                    sentence.sentence,
+                    None,
+                );
+            }
+            stream.end_sentence();
+        }
+        stream
+    }
+
+    /// Every term occurrence, sorted by rule: the rule of each hit, and the hits.
+    fn hits(&self, doc: &Document<'_>, sentences: &[SentenceWords]) -> (Vec<usize>, Vec<Hit<'_>>) {
+        let stream = self.stream(sentences);
+        let words = stream.words();
+        let mut hits: Vec<(usize, Hit<'_>)> = self
+            .terms
+            .find(&stream)
+            .map(|m| {
+                let owner = &self.owners[m.id as usize];
+                let (first, last) = (&words[m.words.start], &words[m.words.end - 1]);
+                let hit = Hit {
+                    role: owner.role,
+                    tokens: first.token..last.token + 1,
+                    sentence: first.sentence,
+                    term: Cow::Borrowed(owner.term.as_str()),
+                };
+                (owner.rule, hit)
+            })
+            .collect();
+        if !self.regex_owner.is_empty() {
+            for sentence in sentences {
+                self.regex_hits(doc, sentence.sentence, &mut hits);
+            }
+        }
+        hits.sort_by_key(|(rule, hit)| (*rule, hit.tokens.start));
+        hits.into_iter().unzip()
+    }
+
+    fn regex_hits(&self, doc: &Document<'_>, index: usize, hits: &mut Vec<(usize, Hit<'_>)>) {
+        let sentence = &doc.sentences[index];
+        let text = doc.slice(sentence.span);
+        for pattern in self.regexes.matches(text).iter() {
+            let (rule, p) = self.regex_owner[pattern];
+            for m in self.rules.rules()[rule].regex[p].find_iter(text) {
+                let (start, end) = (
+                    sentence.span.start + m.start(),
+                    sentence.span.start + m.end(),
+                );
+                let tokens = sentence.tokens.clone();
+                let first = tokens.clone().find(|&t| doc.tokens[t].span.end > start);
+                let last = tokens
+                    .clone()
+                    .rev()
+                    .find(|&t| doc.tokens[t].span.start < end);
+                if let (Some(first), Some(last)) = (first, last) {
+                    let hit = Hit {
+                        role: Role::Anchor,
+                        tokens: first..last + 1,
+                        sentence: index,
+                        term: Cow::Owned(format!("/{}/", m.as_str())),
+                    };
+                    hits.push((rule, hit));
+                }
+            }
+        }
+    }
+}
+
+impl Matcher for RuleMatcher {
+    fn find(
+        &self,
+        doc: &Document<'_>,
+        sentences: &[SentenceWords],
+        context: &ContextIndex,
+    ) -> MatchResult {
+        let _span = tracing::info_span!("match").entered();
+        let (owners, hits) = self.hits(doc, sentences);
+        let mut anchors: Vec<usize> = (0..hits.len())
+            .filter(|&i| hits[i].role == Role::Anchor)
+            .collect();
+        anchors.sort_by_key(|&i| (hits[i].tokens.start, std::cmp::Reverse(hits[i].tokens.end)));
+        let mut result = MatchResult::default();
+        for i in longest(&hits, &anchors) {
+            let rule_index = owners[i];
+            let from = owners.partition_point(|&r| r < rule_index);
+            let to = owners.partition_point(|&r| r <= rule_index);
+            let rule = &self.rules.rules()[rule_index];
+            evaluate(
+                doc,
+                context,
+                rule_index,
+                rule,
+                &hits[i],
+                &hits[from..to],
+                &mut result,
+            );
+        }
+        result.candidates.sort_by_key(|c| (c.tokens.start, c.rule));
+        result
+    }
+}
+
+/// The anchors no other anchor strictly contains, from anchors sorted by start and then by
+/// longest first: one sweep keeping the furthest end of the ranges seen before.
+fn longest(hits: &[Hit<'_>], sorted: &[usize]) -> Vec<usize> {
+    let mut kept = Vec::with_capacity(sorted.len());
+    let mut furthest_before = 0;
+    let mut group: Option<Range<usize>> = None;
+    let mut group_end = 0;
+    for &i in sorted {
+        let tokens = &hits[i].tokens;
+        if group.as_ref() != Some(tokens) {
+            furthest_before = furthest_before.max(group_end);
+            group = Some(tokens.clone());
+            group_end = tokens.end;
+        }
+        if furthest_before < tokens.end {
+            kept.push(i);
+        }
+    }
+    kept
+}
