@@ -7,30 +7,33 @@
 //! Not for display: reports always quote the original text through spans.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, MatchKind};
 
 use crate::document::{Document, SentenceKind, TokenKind};
 
 /// One normalised word.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Word {
-    /// Lower-case text.
-    pub text: String,
+pub struct Word<'t> {
+    /// Lower-case text; borrowed from the note when it is already in normal form.
+    pub text: Cow<'t, str>,
     /// Index of the token it came from.
     pub token: usize,
 }
 
 /// The words of one sentence.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SentenceWords {
+pub struct SentenceWords<'t> {
     /// Index of the sentence in the document.
     pub sentence: usize,
     /// Its words; punctuation is kept as a word of its own so that terms never match across it.
-    pub words: Vec<Word>,
+    pub words: Vec<Word<'t>>,
 }
 
 /// Normalised words of a whole document, sentence by sentence. Heading sentences are left out:
 /// a heading names a section, it is not evidence.
-pub fn normalize_document(doc: &Document<'_>) -> Vec<SentenceWords> {
+pub fn normalize_document<'t>(doc: &Document<'t>) -> Vec<SentenceWords<'t>> {
     let _span = tracing::info_span!("normalize").entered();
     doc.sentences
         .iter()
@@ -54,7 +57,7 @@ pub fn normalize_document(doc: &Document<'_>) -> Vec<SentenceWords> {
         .collect()
 }
 
-fn push_words(text: &str, kind: TokenKind, token: usize, out: &mut Vec<Word>) {
+fn push_words<'t>(text: &'t str, kind: TokenKind, token: usize, out: &mut Vec<Word<'t>>) {
     if kind == TokenKind::Word && text.contains('-') {
         for part in text.split('-').filter(|p| !p.is_empty()) {
             out.push(Word {
@@ -78,12 +81,23 @@ fn push_words(text: &str, kind: TokenKind, token: usize, out: &mut Vec<Word>) {
 
 /// Lower-cases, folds typographic apostrophes and British spellings ([`spelling`]). Plurals
 /// stay: a rule may mean "nodules", not "nodule"; the matcher compares [`singular`] forms where
-/// the term allows it.
-fn fold(text: &str) -> String {
-    let lower = text.to_lowercase().replace('’', "'");
-    match spelling(&lower) {
-        Cow::Borrowed(_) => lower,
-        Cow::Owned(word) => word,
+/// the term allows it. Borrows when the text is already in that form, as most note words are.
+fn fold(text: &str) -> Cow<'_, str> {
+    let lower: Cow<'_, str> = if text.is_ascii() {
+        if text.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(text.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(text)
+        }
+    } else {
+        Cow::Owned(text.to_lowercase().replace('’', "'"))
+    };
+    match lower {
+        Cow::Borrowed(text) => spelling(text),
+        Cow::Owned(text) => match spelling(&text) {
+            Cow::Borrowed(_) => Cow::Owned(text),
+            Cow::Owned(changed) => Cow::Owned(changed),
+        },
     }
 }
 
@@ -145,21 +159,17 @@ pub fn spelling(word: &str) -> Cow<'_, str> {
     if word.len() < 4 || !plain(word) {
         return Cow::Borrowed(word);
     }
-    let mut word = Cow::Borrowed(word);
-    if word.contains("ae")
-        || word.contains("oe")
-        || word.contains("our")
-        || word.contains("isation")
-        || word.contains("sulph")
-        || word.ends_with("tre")
-    {
-        for (british, american) in SPELLINGS {
-            if word.contains(british) {
-                word = Cow::Owned(word.replace(british, american));
-            }
-        }
+    static BRITISH: LazyLock<AhoCorasick> = LazyLock::new(|| {
+        AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(SPELLINGS.iter().map(|(british, _)| british))
+            .expect("a handful of literal patterns always compile")
+    });
+    if !BRITISH.is_match(word) {
+        return Cow::Borrowed(word);
     }
-    word
+    let american: Vec<&str> = SPELLINGS.iter().map(|(_, american)| *american).collect();
+    Cow::Owned(BRITISH.replace_all(word, &american))
 }
 
 fn plain(word: &str) -> bool {
@@ -195,7 +205,10 @@ pub fn singular(w: &str) -> Cow<'_, str> {
 pub fn normalize_phrase(phrase: &str) -> Vec<String> {
     phrase
         .split(|c: char| c.is_whitespace() || c == '-')
-        .map(|w| fold(w.trim_matches(|c: char| c.is_ascii_punctuation() && c != '\'' && c != '/')))
+        .map(|w| {
+            fold(w.trim_matches(|c: char| c.is_ascii_punctuation() && c != '\'' && c != '/'))
+                .into_owned()
+        })
         .filter(|w| !w.is_empty())
         .collect()
 }
@@ -212,7 +225,7 @@ mod tests {
         let doc = tokenizer.tokenize("PLAN: Follow-up in 2 weeks.").unwrap();
         let sentences = normalize_document(&doc);
         assert_eq!(sentences.len(), 1, "the heading is left out");
-        let words: Vec<&str> = sentences[0].words.iter().map(|w| w.text.as_str()).collect();
+        let words: Vec<&str> = sentences[0].words.iter().map(|w| w.text.as_ref()).collect();
         assert_eq!(words, ["follow", "up", "in", "2", "weeks", "."]);
         assert_eq!(sentences[0].words[0].token, sentences[0].words[1].token);
     }

@@ -207,12 +207,12 @@ impl RuleMatcher {
     }
 
     /// The note's words as the automaton reads them.
-    fn stream<'w>(&self, sentences: &'w [SentenceWords]) -> WordStream<'w> {
+    fn stream<'w>(&self, sentences: &'w [SentenceWords<'_>]) -> WordStream<'w> {
         let mut stream = WordStream::default();
         for sentence in sentences {
             for word in &sentence.words {
                 stream.push(
-                    Cow::Borrowed(word.text.as_str()),
+                    Cow::Borrowed(word.text.as_ref()),
                     word.token,
                     sentence.sentence,
                     None,
@@ -227,58 +227,86 @@ impl RuleMatcher {
     fn hits(&self, doc: &Document<'_>, sentences: &[SentenceWords]) -> (Vec<usize>, Vec<Hit<'_>>) {
         let stream = self.stream(sentences);
         let words = stream.words();
-        let mut hits: Vec<(usize, Hit<'_>)> = self
-            .terms
-            .find(&stream)
-            .map(|m| {
-                let owner = &self.owners[m.id as usize];
-                let (first, last) = (&words[m.words.start], &words[m.words.end - 1]);
-                let hit = Hit {
-                    role: owner.role,
-                    tokens: first.token..last.token + 1,
-                    sentence: first.sentence,
-                    term: Cow::Borrowed(owner.term.as_str()),
-                };
-                (owner.rule, hit)
-            })
-            .collect();
-        if !self.regex_owner.is_empty() {
-            for sentence in sentences {
-                self.regex_hits(doc, sentence.sentence, &mut hits);
+        let found: Vec<_> = self.terms.find(&stream).collect();
+        // Only rules with an anchor in the note need their other terms: "left" or "acute"
+        // occur in most notes and belong to many rules.
+        let mut hits: Vec<(usize, Hit<'_>)> = Vec::new();
+        self.regex_hits(doc, sentences, &mut hits);
+        let mut anchored = vec![false; self.rules.len()];
+        for (rule, _) in &hits {
+            anchored[*rule] = true;
+        }
+        for m in &found {
+            let owner = &self.owners[m.id as usize];
+            if owner.role == Role::Anchor {
+                anchored[owner.rule] = true;
             }
         }
+        hits.extend(found.into_iter().filter_map(|m| {
+            let owner = &self.owners[m.id as usize];
+            if !anchored[owner.rule] {
+                return None;
+            }
+            let (first, last) = (&words[m.words.start], &words[m.words.end - 1]);
+            let hit = Hit {
+                role: owner.role,
+                tokens: first.token..last.token + 1,
+                sentence: first.sentence,
+                term: Cow::Borrowed(owner.term.as_str()),
+            };
+            Some((owner.rule, hit))
+        }));
         hits.sort_by_key(|(rule, hit)| (*rule, hit.tokens.start));
         hits.into_iter().unzip()
     }
 
-    fn regex_hits(&self, doc: &Document<'_>, index: usize, hits: &mut Vec<(usize, Hit<'_>)>) {
-        let sentence = &doc.sentences[index];
-        let text = doc.slice(sentence.span);
-        for pattern in self.regexes.matches(text).iter() {
+    /// Regex anchors. One pass of the set over the whole note tells which patterns occur at
+    /// all (usually none); only those are searched, over the whole note too, keeping matches
+    /// that lie within one sentence the matcher reads (not a heading).
+    fn regex_hits(
+        &self,
+        doc: &Document<'_>,
+        sentences: &[SentenceWords<'_>],
+        hits: &mut Vec<(usize, Hit<'_>)>,
+    ) {
+        if self.regex_owner.is_empty() {
+            return;
+        }
+        let present = self.regexes.matches(doc.text);
+        for pattern in present.iter() {
             let (rule, p) = self.regex_owner[pattern];
-            for m in self.rules.rules()[rule].regex[p].find_iter(text) {
-                let (start, end) = (
-                    sentence.span.start + m.start(),
-                    sentence.span.start + m.end(),
-                );
-                let tokens = sentence.tokens.clone();
-                let first = tokens.clone().find(|&t| doc.tokens[t].span.end > start);
-                let last = tokens
-                    .clone()
-                    .rev()
-                    .find(|&t| doc.tokens[t].span.start < end);
-                if let (Some(first), Some(last)) = (first, last) {
-                    let hit = Hit {
-                        role: Role::Anchor,
-                        tokens: first..last + 1,
-                        sentence: index,
-                        term: Cow::Owned(format!("/{}/", m.as_str())),
-                    };
-                    hits.push((rule, hit));
+            for m in self.rules.rules()[rule].regex[p].find_iter(doc.text) {
+                let Some(tokens) = tokens_within_sentence(doc, m.start(), m.end()) else {
+                    continue;
+                };
+                let sentence = doc.sentence_of_token(tokens.start);
+                if sentences
+                    .binary_search_by_key(&sentence, |s| s.sentence)
+                    .is_err()
+                {
+                    continue;
                 }
+                let hit = Hit {
+                    role: Role::Anchor,
+                    tokens,
+                    sentence,
+                    term: Cow::Owned(format!("/{}/", m.as_str())),
+                };
+                hits.push((rule, hit));
             }
         }
     }
+}
+
+/// The tokens that bytes `start..end` touch, when they are all in one sentence.
+fn tokens_within_sentence(doc: &Document<'_>, start: usize, end: usize) -> Option<Range<usize>> {
+    let first = doc.tokens.partition_point(|t| t.span.end <= start);
+    let last = doc.tokens.partition_point(|t| t.span.start < end);
+    if first >= last {
+        return None;
+    }
+    let same = doc.sentence_of_token(first) == doc.sentence_of_token(last - 1);
+    same.then_some(first..last)
 }
 
 impl Matcher for RuleMatcher {
