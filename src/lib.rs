@@ -38,6 +38,7 @@ pub mod matcher;
 pub mod normalize;
 pub mod pipeline;
 pub mod policy;
+pub mod reading;
 pub mod report;
 pub mod rules;
 pub mod sections;

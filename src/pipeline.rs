@@ -25,6 +25,7 @@ use crate::document::Document;
 use crate::matcher::{MatchResult, Matcher, MatcherError, RuleMatcher};
 use crate::normalize::normalize_document;
 use crate::policy::{self, Setting};
+use crate::reading::Reader;
 use crate::report::{Report, SCHEMA_VERSION, Suggestion, TraceEntry, Warning};
 use crate::rules::{Diagnostic, PackKind, PackSource, RuleError, RuleSet};
 use crate::sections::{CatalogueError, SectionCatalogue, SectionCategory};
@@ -74,6 +75,7 @@ pub struct Engine {
     context: ContextEngine,
     rules: Arc<RuleSet>,
     dictionary: Dictionary,
+    reader: Reader,
     matcher: Box<dyn Matcher>,
 }
 
@@ -145,6 +147,7 @@ impl Engine {
             context,
             rules,
             dictionary,
+            reader: Reader::default(),
             matcher,
         })
     }
@@ -210,8 +213,9 @@ impl Engine {
         let _span = tracing::info_span!("suggest", bytes = text.len()).entered();
         let doc = self.tokenizer.tokenize(text)?;
         let words = normalize_document(&doc);
+        let stream = self.reader.read(&doc, &words);
         let context = self.context.analyze(&doc);
-        let found: MatchResult = self.matcher.find(&doc, &words, &context);
+        let found: MatchResult = self.matcher.find(&doc, &stream, &context);
         let resolved = policy::resolve(
             &doc,
             &found,
@@ -268,7 +272,7 @@ fn trace(doc: &Document<'_>, found: &MatchResult, rules: &RuleSet) -> Vec<TraceE
             .span
             .cover(doc.tokens[tokens.end - 1].span);
         TraceEntry {
-            rule: rules.rules()[rule].id.clone(),
+            rule: found.rule(rules, rule).id.clone(),
             outcome: outcome.to_string(),
             text: doc.slice(span).to_string(),
             span,

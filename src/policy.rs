@@ -17,9 +17,10 @@ use crate::context::policy::ContextDecision;
 use crate::context::{self, ContextCategory, ContextIndex, Modifier};
 use crate::dictionary::Dictionary;
 use crate::document::Document;
-use crate::matcher::{Candidate, MatchResult};
+use crate::matcher::{Candidate, MatchResult, Source};
 use crate::report::{Evidence, Rejected, Status, Suggestion, Warning};
 use crate::rules::{Action, Rule, RuleSet};
+use crate::sections::SectionCategory;
 
 pub use crate::context::policy::Setting;
 
@@ -72,7 +73,7 @@ pub fn resolve(
         .collect();
     let mut suggestions: BTreeMap<(CodeSystem, String), Suggestion> = BTreeMap::new();
     for (candidate, modifiers) in &with_context {
-        let rule = &rules.rules()[candidate.rule];
+        let rule = found.rule(rules, candidate.rule);
         let modifiers: Vec<Modifier> = if affirmed.contains(candidate.code.as_str()) {
             context::policy::without_section_modifiers(modifiers)
         } else {
@@ -88,6 +89,7 @@ pub fn resolve(
                 evidence,
             }),
             Decision::Code { code, flag, why } => {
+                let confidence = confidence(rule, candidate, &evidence, flag.is_some());
                 let Some(entry) = dictionary.get(rule.system, &code) else {
                     out.warnings.push(Warning::UnknownCode {
                         code,
@@ -102,13 +104,16 @@ pub fn resolve(
                         system: rule.system,
                         title: entry.title.clone(),
                         status: Status::Suggested,
-                        confidence: rule.confidence,
+                        confidence,
                         rule: rule.id.clone(),
                         reason: why.unwrap_or_else(|| reason(rule, candidate, &evidence.text)),
                         evidence: Vec::new(),
                         units: candidate.units,
                         flags: Vec::new(),
                     });
+                if confidence > suggestion.confidence {
+                    suggestion.confidence = confidence;
+                }
                 suggestion.evidence.push(evidence);
                 if !entry.billable {
                     add_flag(
@@ -129,9 +134,12 @@ pub fn resolve(
         }
     }
     for vetoed in &found.vetoed {
-        let rule = &rules.rules()[vetoed.rule];
+        let rule = found.rule(rules, vetoed.rule);
         let candidate = Candidate {
             rule: vetoed.rule,
+            source: Source::Rule,
+            quality: 1.0,
+            corrections: Vec::new(),
             code: rule.code.clone(),
             tokens: vetoed.tokens.clone(),
             sentence: vetoed.sentence,
@@ -309,6 +317,37 @@ fn decide(rule: &Rule, code: &str, modifiers: &[Modifier], setting: Setting) -> 
     }
 }
 
+/// How much the evidence of one candidate supports its code, 0 to 1: the rule's confidence
+/// times the match quality (a corrected misspelling or a partly matched dictionary title counts
+/// less), the weight of the section (a diagnosis list says more than a review of systems), and
+/// less again when the context needed a guideline decision (an uncertain diagnosis coded as
+/// confirmed, evidence kept by the rule despite its context).
+fn confidence(rule: &Rule, candidate: &Candidate, evidence: &Evidence, flagged: bool) -> f32 {
+    let context = if flagged { 0.85 } else { 1.0 };
+    let value = rule.confidence * candidate.quality * section_weight(evidence.section) * context;
+    (value * 100.0).round() / 100.0
+}
+
+/// How much a section's statements weigh as coding evidence.
+fn section_weight(section: SectionCategory) -> f32 {
+    use SectionCategory as S;
+    match section {
+        S::Assessment
+        | S::AssessmentAndPlan
+        | S::Diagnoses
+        | S::DischargeDiagnoses
+        | S::Impression
+        | S::ChiefComplaint
+        | S::Procedure
+        | S::Indications => 1.0,
+        S::Hpi | S::HospitalCourse | S::Findings | S::Plan | S::Unlabeled => 0.95,
+        S::PastMedicalHistory | S::PastSurgicalHistory | S::Medications | S::Anesthesia => 0.9,
+        S::Results | S::PhysicalExam | S::Other | S::Disposition => 0.85,
+        S::FamilyHistory | S::SocialHistory | S::Allergies => 0.8,
+        S::ReviewOfSystems => 0.7,
+    }
+}
+
 /// Fills the rule's reason template.
 fn reason(rule: &Rule, candidate: &Candidate, evidence: &str) -> String {
     rule.reason
@@ -343,7 +382,9 @@ fn evidence(
         section_heading: section.heading.map(|h| doc.slice(h).to_string()),
         rule: rule.id.clone(),
         term: candidate.term.clone(),
+        source: candidate.source,
         refined_by: candidate.refined_by.clone(),
+        corrections: candidate.corrections.clone(),
         modifiers,
     }
 }

@@ -18,7 +18,11 @@ fn medcode(args: &[&str], stdin: Option<&[u8]>) -> Output {
     if let Some(input) = stdin {
         // A command that does not read its input may exit first: a broken pipe is not a failure.
         if let Err(e) = child.stdin.take().unwrap().write_all(input) {
-            assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "writing stdin: {e}");
+            assert_eq!(
+                e.kind(),
+                std::io::ErrorKind::BrokenPipe,
+                "writing stdin: {e}"
+            );
         }
     }
     drop(child.stdin.take());

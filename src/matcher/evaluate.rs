@@ -6,7 +6,7 @@ use crate::document::Document;
 use crate::rules::file::Scope;
 use crate::rules::{Action, Rule};
 
-use super::{Candidate, Hit, MatchResult, Partial, Role, Vetoed};
+use super::{Candidate, Hit, MatchResult, Partial, Role, Source, Vetoed};
 
 /// Checks one anchor of one rule against its sections, vetoes, groups, refinements and capture.
 pub(super) fn evaluate(
@@ -103,6 +103,9 @@ pub(super) fn evaluate(
     }
     result.candidates.push(Candidate {
         rule: index,
+        source: Source::Rule,
+        quality: anchor.quality,
+        corrections: anchor.corrections.clone(),
         code,
         tokens: anchor.tokens.clone(),
         sentence: anchor.sentence,

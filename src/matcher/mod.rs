@@ -22,17 +22,46 @@ use regex::RegexSet;
 
 use crate::context::ContextIndex;
 use crate::document::Document;
-use crate::normalize::SentenceWords;
-use crate::rules::RuleSet;
+use serde::Serialize;
+
+use crate::rules::{Rule, RuleSet};
 
 use evaluate::evaluate;
-use terms::{TermSet, WordStream};
+use terms::{StreamWord, TermSet, WordStream};
+
+/// What found a candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// A rule of the rule packs.
+    Rule,
+    /// The words of an official code title or inclusion term, with no rule for them.
+    Dictionary,
+}
+
+/// A note word read as another word: a misspelling corrected ("pnuemonia" → "pneumonia").
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct Correction {
+    /// The word as written (normalised).
+    pub written: String,
+    /// The word it was read as.
+    pub read_as: String,
+    /// Similarity of the two, 0 to 1.
+    pub score: f32,
+}
 
 /// A rule that fired.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Candidate {
-    /// Index of the rule in the [`RuleSet`].
+    /// Index of the rule: in the [`RuleSet`], or past its end in [`MatchResult::rules`].
     pub rule: usize,
+    /// What found it.
+    pub source: Source,
+    /// How well the words matched, 0 to 1: 1 for a rule term read as written, less for a
+    /// corrected misspelling or a dictionary title only partly present.
+    pub quality: f32,
+    /// Misspellings read as other words inside the evidence.
+    pub corrections: Vec<Correction>,
     /// The code selected: the rule's code, or one chosen by a refinement or captured value.
     pub code: String,
     /// The anchor tokens.
@@ -80,7 +109,7 @@ pub struct Partial {
 }
 
 /// Everything the matcher found in one note.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct MatchResult {
     /// Rules that fired.
     pub candidates: Vec<Candidate>,
@@ -88,16 +117,29 @@ pub struct MatchResult {
     pub vetoed: Vec<Vetoed>,
     /// Anchors whose groups or sections did not fit.
     pub partial: Vec<Partial>,
+    /// Rules made while matching (one per dictionary candidate code), numbered after the
+    /// rule set's own.
+    pub rules: Vec<Rule>,
+}
+
+impl MatchResult {
+    /// The rule of a candidate: from the rule set, or made while matching.
+    pub fn rule<'a>(&'a self, rules: &'a RuleSet, index: usize) -> &'a Rule {
+        rules
+            .rules()
+            .get(index)
+            .unwrap_or_else(|| &self.rules[index - rules.len()])
+    }
 }
 
 /// Finds rules that fire in a document.
 pub trait Matcher: Send + Sync {
-    /// Everything in `doc` that rules match, given its normalised words and its context (a
+    /// Everything in `doc` that rules match, given the words read from it and its context (a
     /// negated group or refinement term does not count: "stone, no hydronephrosis").
     fn find(
         &self,
         doc: &Document<'_>,
-        words: &[SentenceWords],
+        words: &WordStream<'_>,
         context: &ContextIndex,
     ) -> MatchResult;
 }
@@ -118,6 +160,8 @@ struct Hit<'m> {
     tokens: Range<usize>,
     sentence: usize,
     term: Cow<'m, str>,
+    quality: f32,
+    corrections: Vec<Correction>,
 }
 
 /// Which rule a term belongs to, and what it does there.
@@ -206,32 +250,14 @@ impl RuleMatcher {
         })
     }
 
-    /// The note's words as the automaton reads them.
-    fn stream<'w>(&self, sentences: &'w [SentenceWords<'_>]) -> WordStream<'w> {
-        let mut stream = WordStream::default();
-        for sentence in sentences {
-            for word in &sentence.words {
-                stream.push(
-                    Cow::Borrowed(word.text.as_ref()),
-                    word.token,
-                    sentence.sentence,
-                    None,
-                );
-            }
-            stream.end_sentence();
-        }
-        stream
-    }
-
     /// Every term occurrence, sorted by rule: the rule of each hit, and the hits.
-    fn hits(&self, doc: &Document<'_>, sentences: &[SentenceWords]) -> (Vec<usize>, Vec<Hit<'_>>) {
-        let stream = self.stream(sentences);
+    fn hits(&self, doc: &Document<'_>, stream: &WordStream<'_>) -> (Vec<usize>, Vec<Hit<'_>>) {
         let words = stream.words();
-        let found: Vec<_> = self.terms.find(&stream).collect();
+        let found: Vec<_> = self.terms.find(stream).collect();
         // Only rules with an anchor in the note need their other terms: "left" or "acute"
         // occur in most notes and belong to many rules.
         let mut hits: Vec<(usize, Hit<'_>)> = Vec::new();
-        self.regex_hits(doc, sentences, &mut hits);
+        self.regex_hits(doc, stream.sentences(), &mut hits);
         let mut anchored = vec![false; self.rules.len()];
         for (rule, _) in &hits {
             anchored[*rule] = true;
@@ -248,11 +274,14 @@ impl RuleMatcher {
                 return None;
             }
             let (first, last) = (&words[m.words.start], &words[m.words.end - 1]);
+            let corrections = corrections(&words[m.words.clone()]);
             let hit = Hit {
                 role: owner.role,
                 tokens: first.token..last.token + 1,
                 sentence: first.sentence,
                 term: Cow::Borrowed(owner.term.as_str()),
+                quality: corrections.iter().map(|c| c.score).product(),
+                corrections,
             };
             Some((owner.rule, hit))
         }));
@@ -266,7 +295,7 @@ impl RuleMatcher {
     fn regex_hits(
         &self,
         doc: &Document<'_>,
-        sentences: &[SentenceWords<'_>],
+        sentences: &[usize],
         hits: &mut Vec<(usize, Hit<'_>)>,
     ) {
         if self.regex_owner.is_empty() {
@@ -280,10 +309,7 @@ impl RuleMatcher {
                     continue;
                 };
                 let sentence = doc.sentence_of_token(tokens.start);
-                if sentences
-                    .binary_search_by_key(&sentence, |s| s.sentence)
-                    .is_err()
-                {
+                if sentences.binary_search(&sentence).is_err() {
                     continue;
                 }
                 let hit = Hit {
@@ -291,11 +317,28 @@ impl RuleMatcher {
                     tokens,
                     sentence,
                     term: Cow::Owned(format!("/{}/", m.as_str())),
+                    quality: 1.0,
+                    corrections: Vec::new(),
                 };
                 hits.push((rule, hit));
             }
         }
     }
+}
+
+/// The misspellings read as other words among `words`.
+pub fn corrections(words: &[StreamWord<'_>]) -> Vec<Correction> {
+    words
+        .iter()
+        .filter_map(|w| {
+            let (written, score) = w.corrected_from?;
+            Some(Correction {
+                written: written.to_string(),
+                read_as: w.exact.to_string(),
+                score: score as f32,
+            })
+        })
+        .collect()
 }
 
 /// The tokens that bytes `start..end` touch, when they are all in one sentence.
@@ -313,11 +356,11 @@ impl Matcher for RuleMatcher {
     fn find(
         &self,
         doc: &Document<'_>,
-        sentences: &[SentenceWords],
+        words: &WordStream<'_>,
         context: &ContextIndex,
     ) -> MatchResult {
         let _span = tracing::info_span!("match").entered();
-        let (owners, hits) = self.hits(doc, sentences);
+        let (owners, hits) = self.hits(doc, words);
         let mut anchors: Vec<usize> = (0..hits.len())
             .filter(|&i| hits[i].role == Role::Anchor)
             .collect();

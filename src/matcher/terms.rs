@@ -22,7 +22,7 @@
 //! for (token, word) in ["no", "chest", "pains", "today"].iter().enumerate() {
 //!     stream.push(word.to_string().into(), token, 0, None);
 //! }
-//! stream.end_sentence();
+//! stream.end_sentence(0);
 //! let found: Vec<_> = terms.find(&stream).collect();
 //! assert_eq!(found.len(), 1);
 //! assert_eq!((found[0].id, found[0].words.clone()), (7, 1..3));
@@ -177,6 +177,7 @@ pub struct WordStream<'a> {
     text: String,
     starts: Vec<u32>,
     words: Vec<StreamWord<'a>>,
+    sentences: Vec<usize>,
 }
 
 /// One word of a [`WordStream`].
@@ -212,9 +213,16 @@ impl<'a> WordStream<'a> {
         });
     }
 
-    /// Ends the current sentence: no term matches across this point.
-    pub fn end_sentence(&mut self) {
+    /// Ends sentence `sentence` (the one whose words were just pushed): no term matches across
+    /// this point.
+    pub fn end_sentence(&mut self, sentence: usize) {
         self.text.push_str(" \n");
+        self.sentences.push(sentence);
+    }
+
+    /// The sentences read, in order.
+    pub fn sentences(&self) -> &[usize] {
+        &self.sentences
     }
 
     /// The words pushed so far.
@@ -250,7 +258,7 @@ mod tests {
                 stream.push(Cow::Owned(word), token, s, None);
                 token += 1;
             }
-            stream.end_sentence();
+            stream.end_sentence(s);
         }
         stream
     }

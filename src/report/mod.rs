@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::code::CodeSystem;
 use crate::context::Modifier;
 use crate::dictionary::CodeCheck;
+use crate::matcher::{Correction, Source};
 use crate::policy::Setting;
 use crate::sections::SectionCategory;
 use crate::span::{Position, Span};
@@ -136,11 +137,16 @@ pub struct Evidence {
     pub section_heading: Option<String>,
     /// The rule that matched here.
     pub rule: String,
-    /// The rule term that matched.
+    /// The rule term (or the official title) that matched.
     pub term: String,
+    /// What found it: a rule, or the words of an official title.
+    pub source: Source,
     /// What selected a more specific code than the rule's own (a refinement term or a value).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refined_by: Option<String>,
+    /// Misspellings read as other words in the quoted text.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub corrections: Vec<Correction>,
     /// Context found around it (negation, history, family...).
     pub modifiers: Vec<Modifier>,
 }
