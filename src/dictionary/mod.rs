@@ -13,7 +13,8 @@
 //!
 //! and kept in a compact binary file ([`Dictionary::save`], [`Dictionary::load`]). On top of it
 //! sit code lookup and validation ([`Dictionary::lookup`], [`Dictionary::validate`]), ranked
-//! text search ([`Dictionary::search`]) and the coding-convention checks of [`check_codes`].
+//! text search ([`Dictionary::search`]), dictionary-driven term matching in note sentences
+//! ([`TermIndex`]) and the coding-convention checks of [`check_codes`].
 //! [`cli_support`] turns results into text for the command line; the library never prints.
 
 mod binary;
@@ -27,6 +28,7 @@ pub mod icd10cm;
 mod import;
 mod lookup;
 mod search;
+pub mod terms;
 
 use std::sync::OnceLock;
 
@@ -42,6 +44,7 @@ pub use codes::{
 pub use error::DictionaryError;
 pub use import::{ImportSources, import_all};
 pub use lookup::{CodeStatus, Lookup, MAX_CHILDREN_LISTED, Validation};
+pub use terms::{SINGLE_WORD_MAX_DF, TermHit, TermIndex, TermSource};
 
 pub use crate::embedded::DICTIONARY_FRAGMENTS;
 

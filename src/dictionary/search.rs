@@ -107,7 +107,7 @@ impl std::fmt::Debug for SearchIndex {
 /// Calls `f(word, essential)` for each lower-cased word of `text` (split at anything that is
 /// not a letter or digit); `essential` is false inside parentheses and brackets, where ICD-10-CM
 /// puts nonessential modifiers and synonyms. `buffer` is reused between calls.
-fn for_each_word(text: &str, buffer: &mut String, mut f: impl FnMut(&str, bool)) {
+pub(crate) fn for_each_word(text: &str, buffer: &mut String, mut f: impl FnMut(&str, bool)) {
     let mut depth = 0usize;
     buffer.clear();
     for c in text.chars() {
@@ -141,7 +141,7 @@ fn words(text: &str) -> Vec<String> {
     out
 }
 
-fn is_stopword(word: &str) -> bool {
+pub(crate) fn is_stopword(word: &str) -> bool {
     STOPWORDS.contains(&word)
 }
 
@@ -158,7 +158,7 @@ fn letter_mask(word: &str) -> u64 {
 
 /// A small, fast hasher for the short words of the index (FxHash's multiply-rotate).
 #[derive(Default, Clone, Copy)]
-struct WordHasher(u64);
+pub(crate) struct WordHasher(u64);
 
 impl std::hash::Hasher for WordHasher {
     fn write(&mut self, bytes: &[u8]) {
