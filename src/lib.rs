@@ -10,7 +10,8 @@
 //!    sentences and tokens with byte spans ([`document::Document`]);
 //! 2. [`normalize`] — case folding and abbreviation expansion of tokens;
 //! 3. [`context`] — negation, uncertainty, hypothetical, history and family modifiers;
-//! 4. [`matcher`] — rules find candidate codes in the normalised text;
+//! 4. [`matcher`] — rules find candidate codes in the normalised text ([`fuzzy`] reads
+//!    misspelled words);
 //! 5. [`policy`] — ICD-10-CM coding conventions turn candidates into suggestions or rejections;
 //! 6. [`report`] — the typed report, rendered as text, JSON, CSV or HTML; [`explain`] tells
 //!    a trainee why a code was or was not suggested.
@@ -33,6 +34,7 @@ pub mod dictionary;
 pub mod document;
 pub mod evaluate;
 pub mod explain;
+pub mod fuzzy;
 pub mod input;
 pub mod matcher;
 pub mod normalize;
