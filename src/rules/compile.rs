@@ -36,6 +36,9 @@ pub struct ContextActions {
     pub family: Option<Action>,
 }
 
+/// The id of the rules behind dictionary candidates.
+pub const DICTIONARY_RULE: &str = "dictionary";
+
 /// Terms as normalised word lists.
 pub type Terms = Vec<Vec<String>>;
 
@@ -96,6 +99,36 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// The rule behind a dictionary candidate: the code an official title (or inclusion term)
+    /// names, found by its words with no rule written for it. Its context policy is the
+    /// guideline default; its reason names the title.
+    pub fn for_dictionary_entry(system: CodeSystem, code: &str, text: &str, confidence: f32) -> Rule {
+        Rule {
+            id: DICTIONARY_RULE.to_string(),
+            pack: "dictionary".to_string(),
+            system,
+            code: code.to_string(),
+            title: None,
+            any: Vec::new(),
+            all: Vec::new(),
+            regex: Vec::new(),
+            veto: Vec::new(),
+            sections: Vec::new(),
+            ignore_sections: Vec::new(),
+            context: ContextActions::default(),
+            refine: Vec::new(),
+            capture: None,
+            combine: None,
+            reason: format!(
+                "The words of the official text \"{text}\" are all in this sentence (\"{{evidence}}\"); no rule covers it, so check the code."
+            ),
+            confidence,
+            references: vec![format!("{system} {code}")],
+            notes: None,
+            examples: Examples::default(),
+        }
+    }
+
     /// Every code the rule can suggest: its code, refinements, ranges and context codes.
     pub fn codes(&self) -> Vec<&str> {
         let mut codes = vec![self.code.as_str()];
