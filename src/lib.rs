@@ -21,6 +21,7 @@
 // pest_derive without its `std` feature refers to `::alloc`.
 extern crate alloc;
 
+pub mod abbreviations;
 pub mod code;
 
 /// The bundled rule packs and dictionary fragments, embedded by `build.rs`.

@@ -314,7 +314,7 @@ fn yaml_diagnostic(path: &str, error: &serde_yaml::Error) -> Diagnostic {
 
 /// For serde's "unknown field `x`, expected one of `a`, `b`" (or "unknown variant"), suggests
 /// the closest expected name.
-fn unknown_name_help(message: &str) -> Option<String> {
+pub(crate) fn unknown_name_help(message: &str) -> Option<String> {
     let rest = message
         .split_once("unknown field `")
         .or_else(|| message.split_once("unknown variant `"))?
