@@ -42,8 +42,11 @@ fn bench(c: &mut Criterion) {
         })
     });
     let rules = std::sync::Arc::new(RuleSet::load(&sources, &dictionary).0);
+    let abbreviations = medcode::abbreviations::Abbreviations::builtin().expect("abbreviations");
     group.bench_function("matcher_10000_rules", |b| {
-        b.iter(|| black_box(RuleMatcher::new(std::sync::Arc::clone(&rules)).unwrap()))
+        b.iter(|| {
+            black_box(RuleMatcher::new(std::sync::Arc::clone(&rules), &abbreviations).unwrap())
+        })
     });
     group.finish();
 }

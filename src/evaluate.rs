@@ -115,6 +115,8 @@ pub struct NoteResult {
 /// The evaluation.
 #[derive(Debug, Clone, Serialize)]
 pub struct GoldReport {
+    /// Whether dictionary candidates were suggested along with rule matches.
+    pub dictionary_candidates: bool,
     /// Notes evaluated.
     pub notes: usize,
     /// At the full code.
@@ -140,8 +142,13 @@ impl GoldReport {
                 s.gold
             )
         };
+        let what = if self.dictionary_candidates {
+            "rules and dictionary candidates"
+        } else {
+            "rules only"
+        };
         format!(
-            "ICD-10-CM on {} gold notes\nlevel      precision  recall     F1\n{}{}",
+            "ICD-10-CM on {} gold notes, {what}\nlevel      precision  recall     F1\n{}{}",
             self.notes,
             row("code", &self.code),
             row("category", &self.category)
@@ -149,17 +156,23 @@ impl GoldReport {
     }
 }
 
-/// Codes every note of `dir` (`gold_dev.jsonl` + `notes/`) and scores the ICD-10-CM suggestions.
+/// Codes every note of `dir` (`gold_dev.jsonl` + `notes/`) and scores the ICD-10-CM
+/// suggestions, with or without dictionary candidates.
 ///
 /// # Errors
 /// [`GoldError`] naming the file and line of anything unreadable.
-pub fn evaluate_gold(engine: &Engine, dir: &Path) -> Result<GoldReport, GoldError> {
+pub fn evaluate_gold(
+    engine: &Engine,
+    dir: &Path,
+    dictionary_candidates: bool,
+) -> Result<GoldReport, GoldError> {
     let path = dir.join("gold_dev.jsonl");
     let text = std::fs::read_to_string(&path).map_err(|source| GoldError::Io {
         path: path.clone(),
         source,
     })?;
     let mut report = GoldReport {
+        dictionary_candidates,
         notes: 0,
         code: Score::default(),
         category: Score::default(),
@@ -182,6 +195,7 @@ pub fn evaluate_gold(engine: &Engine, dir: &Path) -> Result<GoldReport, GoldErro
         })?;
         let options = Options {
             setting: gold.setting,
+            dictionary_candidates,
             ..Options::default()
         };
         let suggested: BTreeSet<String> = engine

@@ -17,12 +17,15 @@
 
 use std::sync::Arc;
 
+use crate::abbreviations::{AbbreviationError, Abbreviations};
 use crate::code::CodeSystem;
 use crate::context::{ContextEngine, ContextError};
+use crate::dictionary::TermIndex;
 use crate::dictionary::{CodeCheck, check_codes};
 use crate::dictionary::{Dictionary, DictionaryError};
 use crate::document::Document;
-use crate::matcher::{MatchResult, Matcher, MatcherError, RuleMatcher};
+use crate::fuzzy::FuzzyIndex;
+use crate::matcher::{DictionaryMatcher, MatchResult, Matcher, MatcherError, RuleMatcher};
 use crate::normalize::normalize_document;
 use crate::policy::{self, Setting};
 use crate::reading::Reader;
@@ -49,6 +52,9 @@ pub enum EngineError {
     /// The grammar failed on a note.
     #[error(transparent)]
     Lex(#[from] LexError),
+    /// An abbreviation pack is invalid.
+    #[error(transparent)]
+    Abbreviations(#[from] AbbreviationError),
     /// The rule terms could not be compiled.
     #[error(transparent)]
     Matcher(#[from] MatcherError),
@@ -67,6 +73,9 @@ pub struct Options {
     pub systems: Option<Vec<CodeSystem>>,
     /// Leave out suggestions below this confidence.
     pub min_confidence: f32,
+    /// Also suggest codes whose official title is written in the note with no rule for it
+    /// (ranked below rule matches).
+    pub dictionary_candidates: bool,
 }
 
 /// Everything loaded once, ready to code notes.
@@ -74,9 +83,10 @@ pub struct Engine {
     tokenizer: Tokenizer,
     context: ContextEngine,
     rules: Arc<RuleSet>,
-    dictionary: Dictionary,
+    dictionary: Arc<Dictionary>,
     reader: Reader,
     matcher: Box<dyn Matcher>,
+    candidates: Box<dyn Matcher>,
 }
 
 impl Engine {
@@ -90,6 +100,7 @@ impl Engine {
         Engine::new(
             SectionCatalogue::builtin()?,
             ContextEngine::builtin()?,
+            Abbreviations::builtin()?,
             rules,
             dictionary,
         )
@@ -112,12 +123,16 @@ impl Engine {
     ) -> Result<(Engine, Vec<Diagnostic>), EngineError> {
         let mut catalogue = SectionCatalogue::builtin()?;
         let mut context = ContextEngine::builtin()?;
+        let mut abbreviations = Abbreviations::builtin()?;
         let mut sources = PackSource::builtin();
         for source in extra {
             match source.kind() {
                 PackKind::Rules => sources.push(source.clone()),
                 PackKind::Sections => catalogue.extend_from_yaml(&source.path, &source.yaml)?,
                 PackKind::Context => context.extend_from_yaml(&source.path, &source.yaml)?,
+                PackKind::Abbreviations => {
+                    abbreviations.layer(Abbreviations::from_yaml(&source.path, &source.yaml)?)
+                }
             }
         }
         let (rules, diagnostics) = RuleSet::load(&sources, &dictionary);
@@ -125,7 +140,7 @@ impl Engine {
             return Err(EngineError::Rules(RuleError { diagnostics }));
         }
         Ok((
-            Engine::new(catalogue, context, rules, dictionary)?,
+            Engine::new(catalogue, context, abbreviations, rules, dictionary)?,
             diagnostics,
         ))
     }
@@ -137,18 +152,25 @@ impl Engine {
     pub fn new(
         catalogue: SectionCatalogue,
         context: ContextEngine,
+        abbreviations: Abbreviations,
         rules: RuleSet,
         dictionary: Dictionary,
     ) -> Result<Engine, EngineError> {
+        let _span = tracing::info_span!("engine").entered();
         let rules = Arc::new(rules);
-        let matcher = Box::new(RuleMatcher::new(Arc::clone(&rules))?);
+        let dictionary = Arc::new(dictionary);
+        let matcher = RuleMatcher::new(Arc::clone(&rules), &abbreviations)?;
+        let terms = Arc::new(TermIndex::build(&dictionary));
+        let fuzzy = FuzzyIndex::new(matcher.vocabulary(), terms.words());
+        let candidates = DictionaryMatcher::new(terms, Arc::clone(&dictionary), rules.len());
         Ok(Engine {
             tokenizer: Tokenizer::new(catalogue),
             context,
             rules,
             dictionary,
-            reader: Reader::default(),
-            matcher,
+            reader: Reader::new(abbreviations, Some(fuzzy)),
+            matcher: Box::new(matcher),
+            candidates: Box::new(candidates),
         })
     }
 
@@ -215,7 +237,10 @@ impl Engine {
         let words = normalize_document(&doc);
         let stream = self.reader.read(&doc, &words);
         let context = self.context.analyze(&doc);
-        let found: MatchResult = self.matcher.find(&doc, &stream, &context);
+        let mut found: MatchResult = self.matcher.find(&doc, &stream, &context);
+        if options.dictionary_candidates {
+            found.absorb(self.candidates.find(&doc, &stream, &context));
+        }
         let resolved = policy::resolve(
             &doc,
             &found,

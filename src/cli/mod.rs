@@ -172,6 +172,10 @@ struct SuggestArgs {
     /// No progress bar and no summary.
     #[arg(long, short)]
     quiet: bool,
+    /// Only codes from rules: leave out dictionary candidates (codes whose official title is
+    /// written in the note with no rule for it).
+    #[arg(long)]
+    no_dictionary_candidates: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     format: OutputFormat,
@@ -307,8 +311,16 @@ fn eval(
         let packs = config::user_packs(config, rule_paths)?;
         let (engine, _) =
             medcode::pipeline::Engine::with_rule_packs(data::choose_dictionary(dict)?, &packs)?;
-        let report = medcode::evaluate::evaluate_gold(&engine, &path)?;
-        (report.to_table(), serde_json::to_string_pretty(&report)?)
+        let reports = [false, true]
+            .map(|candidates| medcode::evaluate::evaluate_gold(&engine, &path, candidates));
+        let [rules_only, with_candidates] = reports;
+        let (rules_only, with_candidates) = (rules_only?, with_candidates?);
+        let text = format!("{}\n{}", rules_only.to_table(), with_candidates.to_table());
+        let json = serde_json::json!({
+            "rules_only": rules_only,
+            "with_dictionary_candidates": with_candidates,
+        });
+        (text, serde_json::to_string_pretty(&json)?)
     } else {
         let report = medcode::context::eval::evaluate_negex(&path)?;
         (report.to_table(), serde_json::to_string_pretty(&report)?)

@@ -68,6 +68,7 @@ pub(super) fn run(
         date_of_service: args.date_of_service.clone(),
         systems: parse_systems(args.systems.as_deref())?,
         min_confidence: args.min_confidence,
+        dictionary_candidates: !args.no_dictionary_candidates,
     };
     let sources = sources(&args.inputs)?;
     let started = Instant::now();

@@ -250,6 +250,10 @@ struct Entry {
     start: u32,
     required: u8,
     optional: u8,
+    /// Words in the text as written: of two texts with the same content words, the shorter
+    /// says less that the note does not ("Ulcerative colitis, unspecified" over "Other
+    /// ulcerative colitis without complications").
+    length: u8,
     /// 0 for the title, `i + 1` for inclusion term `i`.
     source: u16,
 }
@@ -442,6 +446,9 @@ impl Builder {
             let Ok(source) = u16::try_from(source) else {
                 break;
             };
+            if source == 0 && is_other_title(text) {
+                continue;
+            }
             let Some(words) = content_words(text, entry.system) else {
                 continue;
             };
@@ -458,6 +465,7 @@ impl Builder {
                 start: 0,
                 required: required.len() as u8,
                 optional: optional.len().min(255) as u8,
+                length: text.split_whitespace().count().min(255) as u8,
                 source,
             };
             self.pending.push((new, required, optional));
@@ -500,6 +508,7 @@ impl TermIndex {
                 continue;
             }
             match entry.system {
+                CodeSystem::Icd10Cm if is_external_cause(&entry.code) => {}
                 CodeSystem::Icd10Cm => {
                     if code_len(&entry.code) == 7 {
                         let key = &entry.code[..entry.code.len() - 1];
@@ -548,7 +557,10 @@ impl TermIndex {
         }
         let specific = |id: u32| {
             let word = spelled[id as usize];
-            df[id as usize] <= SINGLE_WORD_MAX_DF && word.len() >= 4 && !is_number(word)
+            df[id as usize] <= SINGLE_WORD_MAX_DF
+                && word.len() >= 4
+                && !is_number(word)
+                && !CLASS_WORDS.contains(&word)
         };
         let mut index = TermIndex::default();
         let mut keys: Vec<u32> = Vec::new();
@@ -615,6 +627,11 @@ impl TermIndex {
         self.vocabulary
             .get(word)
             .map_or(0, |&id| self.df[id as usize] as usize)
+    }
+
+    /// Every content word of every indexed text, in canonical form.
+    pub fn words(&self) -> impl Iterator<Item = &str> {
+        self.vocabulary.keys().map(|w| &**w)
     }
 
     /// An estimate of the heap memory the index holds, in bytes.
@@ -871,6 +888,42 @@ fn overlaps(a: &[u32], b: &[u32]) -> bool {
 /// Keeps one hit per code (most words, then the title, then the earliest), drops hits whose
 /// words are a strict subset of another's at overlapping positions, and orders the rest by
 /// first position, then code.
+/// Words that name a class of conditions rather than one ("illness", "cancer"): alone, they
+/// do not say which code (a note that says "cancer" names the site elsewhere). Canonical forms.
+const CLASS_WORDS: &[&str] = &[
+    "illness",
+    "cancer",
+    "carcinoma",
+    "malignancy",
+    "neoplasm",
+    "tumor",
+    "lesion",
+    "mass",
+    "growth",
+    "condition",
+    "problem",
+    "complaint",
+    "syndrome",
+    "stress",
+    "worry",
+    "counseling",
+];
+
+/// ICD-10-CM chapter 20 (V00–Y99): how an injury happened, where, doing what. Secondary codes
+/// that need specific documentation; their title words in a note ("activity", "shot", "fall")
+/// almost never mean them.
+fn is_external_cause(code: &str) -> bool {
+    code.starts_with(['V', 'W', 'X', 'Y'])
+}
+
+/// A residual title ("Other ulcerative colitis", "Activity, other specified"): it names the
+/// specified kinds the classification does not list, so its words alone do not support it.
+/// Its inclusion terms, which name those kinds, are still indexed.
+fn is_other_title(title: &str) -> bool {
+    let lower = title.to_ascii_lowercase();
+    lower.starts_with("other ") || lower.contains(", other") || lower.contains("other specified")
+}
+
 fn keep_most_specific(found: &mut Vec<Found>, entries: &[Entry]) {
     found.sort_by(|a, b| {
         let (ea, eb) = (&entries[a.entry as usize], &entries[b.entry as usize]);
@@ -886,9 +939,13 @@ fn keep_most_specific(found: &mut Vec<Found>, entries: &[Entry]) {
     let dropped: Vec<bool> = found
         .iter()
         .map(|a| {
-            found
-                .iter()
-                .any(|b| strict_subset(&a.ids, &b.ids) && overlaps(&a.positions, &b.positions))
+            let length = entries[a.entry as usize].length;
+            found.iter().any(|b| {
+                let same_words_shorter =
+                    a.ids == b.ids && entries[b.entry as usize].length < length;
+                (strict_subset(&a.ids, &b.ids) || same_words_shorter)
+                    && overlaps(&a.positions, &b.positions)
+            })
         })
         .collect();
     let mut keep = dropped.into_iter().map(|d| !d);

@@ -10,6 +10,7 @@
 //!
 //! Not for ranking or context: those are [`crate::policy`] and [`crate::context`].
 
+pub mod dictionary;
 pub mod terms;
 
 mod evaluate;
@@ -20,12 +21,15 @@ use std::sync::Arc;
 
 use regex::RegexSet;
 
+use crate::abbreviations::Abbreviations;
 use crate::context::ContextIndex;
 use crate::document::Document;
+use crate::sections::SectionCategory;
 use serde::Serialize;
 
 use crate::rules::{Rule, RuleSet};
 
+pub use dictionary::DictionaryMatcher;
 use evaluate::evaluate;
 use terms::{StreamWord, TermSet, WordStream};
 
@@ -145,7 +149,7 @@ pub trait Matcher: Send + Sync {
 }
 
 /// What a term does for its rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Role {
     Anchor,
     Group(usize),
@@ -202,9 +206,9 @@ impl RuleMatcher {
     /// # Errors
     /// [`MatcherError::Automaton`] when the terms do not fit one automaton (far beyond millions
     /// of terms).
-    pub fn new(rules: Arc<RuleSet>) -> Result<Self, MatcherError> {
+    pub fn new(rules: Arc<RuleSet>, abbreviations: &Abbreviations) -> Result<Self, MatcherError> {
         let mut owners = Vec::new();
-        let mut terms: Vec<(&[String], u32)> = Vec::new();
+        let mut terms: Vec<(Cow<'_, [String]>, u32)> = Vec::new();
         let mut patterns = Vec::new();
         let mut regex_owner = Vec::new();
         for (index, rule) in rules.rules().iter().enumerate() {
@@ -222,7 +226,7 @@ impl RuleMatcher {
                 );
             for (list, role) in lists {
                 for term in list {
-                    terms.push((term.as_slice(), owners.len() as u32));
+                    terms.push((expand(term, abbreviations), owners.len() as u32));
                     owners.push(Owner {
                         rule: index,
                         role,
@@ -248,6 +252,11 @@ impl RuleMatcher {
             regexes,
             regex_owner,
         })
+    }
+
+    /// Every word of every rule term, in singular form.
+    pub fn vocabulary(&self) -> impl Iterator<Item = &str> {
+        self.terms.vocabulary()
     }
 
     /// Every term occurrence, sorted by rule: the rule of each hit, and the hits.
@@ -285,7 +294,10 @@ impl RuleMatcher {
             };
             Some((owner.rule, hit))
         }));
-        hits.sort_by_key(|(rule, hit)| (*rule, hit.tokens.start));
+        hits.sort_by_key(|(rule, hit)| (*rule, hit.tokens.start, hit.tokens.end, hit.role));
+        // Two terms of one rule can read the same ("t2dm" is written out as "type 2 diabetes
+        // mellitus"): one hit is enough.
+        hits.dedup_by(|a, b| a.0 == b.0 && a.1.tokens == b.1.tokens && a.1.role == b.1.role);
         hits.into_iter().unzip()
     }
 
@@ -324,6 +336,26 @@ impl RuleMatcher {
             }
         }
     }
+}
+
+/// A rule term with its abbreviations written out, as the reader writes them out in notes
+/// ("htn" → "hypertension"); an ambiguous one stays unless the term's own words decide.
+fn expand<'t>(term: &'t [String], abbreviations: &Abbreviations) -> Cow<'t, [String]> {
+    let words: Vec<&str> = term.iter().map(String::as_str).collect();
+    let mut expanded: Option<Vec<String>> = None;
+    for (at, word) in term.iter().enumerate() {
+        match abbreviations.expand(&words, at, SectionCategory::Unlabeled) {
+            Some(expansion) => expanded
+                .get_or_insert_with(|| term[..at].to_vec())
+                .extend(expansion.words.iter().cloned()),
+            None => {
+                if let Some(out) = expanded.as_mut() {
+                    out.push(word.clone());
+                }
+            }
+        }
+    }
+    expanded.map_or(Cow::Borrowed(term), Cow::Owned)
 }
 
 /// The misspellings read as other words among `words`.

@@ -102,7 +102,12 @@ impl Rule {
     /// The rule behind a dictionary candidate: the code an official title (or inclusion term)
     /// names, found by its words with no rule written for it. Its context policy is the
     /// guideline default; its reason names the title.
-    pub fn for_dictionary_entry(system: CodeSystem, code: &str, text: &str, confidence: f32) -> Rule {
+    pub fn for_dictionary_entry(
+        system: CodeSystem,
+        code: &str,
+        text: &str,
+        confidence: f32,
+    ) -> Rule {
         Rule {
             id: DICTIONARY_RULE.to_string(),
             pack: "dictionary".to_string(),

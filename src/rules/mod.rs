@@ -58,11 +58,14 @@ pub enum PackKind {
     Sections,
     /// `triggers:`, `pseudo_triggers:`, `terminators:`... — a context pack.
     Context,
+    /// `abbreviations:` / `remove:` — an abbreviation pack.
+    Abbreviations,
 }
 
 impl PackSource {
     /// The kind of pack this is: the first top-level key decides (`pack`/`rules` → rules,
-    /// `sections`/`subheadings` → section catalogue, anything else → context pack).
+    /// `sections`/`subheadings` → section catalogue, `abbreviations`/`remove` → abbreviation
+    /// pack, anything else → context pack).
     pub fn kind(&self) -> PackKind {
         let key = self
             .yaml
@@ -73,6 +76,7 @@ impl PackSource {
         match key.trim() {
             "pack" | "rules" => PackKind::Rules,
             "sections" | "subheadings" => PackKind::Sections,
+            "abbreviations" | "remove" => PackKind::Abbreviations,
             _ => PackKind::Context,
         }
     }

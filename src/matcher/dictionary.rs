@@ -1,0 +1,211 @@
+//! Dictionary candidates: codes whose official title (or inclusion term) is written in a
+//! sentence, found by [`TermIndex`] with no rule for them.
+//!
+//! [`DictionaryMatcher`] reads the same word stream as the rule matcher and turns each
+//! [`TermHit`] into a [`Candidate`] with [`Source::Dictionary`], a rule made for it
+//! ([`Rule::for_dictionary_entry`]: guideline-default context policy, a reason naming the
+//! title) and a match quality below a rule's. Codes that need a 7th character get it from the
+//! sentence: `D` for a subsequent encounter, `S` for a sequela, `A` (initial encounter) otherwise,
+//! when that code exists.
+//!
+//! A hit on a single content word ("anemia") counts only in a section that states diagnoses
+//! (assessment, diagnoses, impression, chief complaint, indications).
+//!
+//! Rule matches win: [`MatchResult::absorb`] drops a dictionary candidate that overlaps any
+//! anchor a rule found (suggested, vetoed or partial), since a rule author has decided about
+//! those words already.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use crate::code::CodeSystem;
+use crate::context::{ContextIndex, ModifierSource};
+use crate::dictionary::{Dictionary, TermHit, TermIndex, with_seventh};
+use crate::document::Document;
+use crate::rules::Rule;
+use crate::sections::SectionCategory;
+
+use super::terms::WordStream;
+use super::{Candidate, MatchResult, Matcher, Source, corrections};
+
+/// Confidence of a candidate found through a code's title, before match quality and section.
+pub const TITLE_CONFIDENCE: f32 = 0.5;
+
+/// Finds dictionary candidates.
+#[derive(Debug, Clone)]
+pub struct DictionaryMatcher {
+    index: Arc<TermIndex>,
+    dictionary: Arc<Dictionary>,
+    /// Number of rules in the rule set: candidate rule indices start after them.
+    first_rule: usize,
+}
+
+impl DictionaryMatcher {
+    /// A matcher over `index`, built from `dictionary`, numbering its rules after `first_rule`
+    /// rules of the rule set.
+    pub fn new(index: Arc<TermIndex>, dictionary: Arc<Dictionary>, first_rule: usize) -> Self {
+        DictionaryMatcher {
+            index,
+            dictionary,
+            first_rule,
+        }
+    }
+
+    /// The candidate for one hit, or `None` when its code is not in the dictionary (a
+    /// 7th-character code without the character the sentence calls for).
+    fn candidate(
+        &self,
+        hit: &TermHit,
+        words: &[super::terms::StreamWord<'_>],
+        forms: &[&str],
+        result: &mut MatchResult,
+    ) -> Option<Candidate> {
+        let code = if hit.seventh {
+            let seventh = encounter(forms);
+            let code = with_seventh(&hit.code, seventh);
+            self.dictionary.get(hit.system, &code)?;
+            code
+        } else {
+            hit.code.clone()
+        };
+        let text = hit.text(&self.dictionary).unwrap_or(&hit.code).to_string();
+        let first = hit.positions.first()?;
+        let last = hit.positions.last()?;
+        let (first, last) = (&words[*first], &words[*last]);
+        let matched: Vec<_> = hit.positions.iter().map(|&p| words[p].clone()).collect();
+        let corrections = corrections(&matched);
+        let quality = corrections.iter().map(|c| c.score).product::<f32>()
+            * (0.8 + 0.2 * hit.matched as f32 / hit.words.max(1) as f32);
+        result.rules.push(Rule::for_dictionary_entry(
+            hit.system,
+            &code,
+            &text,
+            TITLE_CONFIDENCE,
+        ));
+        Some(Candidate {
+            rule: self.first_rule + result.rules.len() - 1,
+            source: Source::Dictionary,
+            quality,
+            corrections,
+            code,
+            tokens: first.token..last.token + 1,
+            sentence: first.sentence,
+            term: text,
+            refined_by: None,
+            value: None,
+            units: None,
+        })
+    }
+}
+
+/// Sections whose lines state diagnoses: a single title word ("anemia", "pancytopenia") is
+/// enough there, while in a narrative or an examination it is too often a passing mention.
+fn states_diagnoses(section: SectionCategory) -> bool {
+    use SectionCategory as S;
+    matches!(
+        section,
+        S::Assessment
+            | S::AssessmentAndPlan
+            | S::Diagnoses
+            | S::DischargeDiagnoses
+            | S::Impression
+            | S::ChiefComplaint
+            | S::Indications
+    )
+}
+
+/// The 7th character an injury code gets from its sentence.
+fn encounter(forms: &[&str]) -> char {
+    if forms.contains(&"sequela") || forms.contains(&"sequelae") {
+        'S'
+    } else if forms.contains(&"subsequent") {
+        'D'
+    } else {
+        'A'
+    }
+}
+
+/// True when a context cue between the hit's words changes one of them: "disease ... negative
+/// for HIV", "oral cavity, no mucositis". The words then do not make one statement, and the
+/// policy, which ignores cues inside a candidate's own span, would miss the negation.
+fn split_by_cue(doc: &Document<'_>, context: &ContextIndex, tokens: &[usize]) -> bool {
+    let (Some(&first), Some(&last)) = (tokens.first(), tokens.last()) else {
+        return false;
+    };
+    let whole = context.modifiers_for(doc, first..last + 1);
+    tokens.iter().any(|&t| {
+        context
+            .modifiers_for(doc, t..t + 1)
+            .iter()
+            .any(|m| matches!(m.source, ModifierSource::Trigger { .. }) && !whole.contains(m))
+    })
+}
+
+impl Matcher for DictionaryMatcher {
+    fn find(
+        &self,
+        doc: &Document<'_>,
+        stream: &WordStream<'_>,
+        context: &ContextIndex,
+    ) -> MatchResult {
+        let _span = tracing::info_span!("dictionary candidates").entered();
+        let mut result = MatchResult::default();
+        let words = stream.words();
+        let mut forms: Vec<&str> = Vec::new();
+        for range in sentence_ranges(stream) {
+            forms.clear();
+            forms.extend(range.clone().map(|i| stream.form(i)));
+            let sentence = &doc.sentences[words[range.start].sentence];
+            let states_diagnoses = states_diagnoses(doc.section_of(sentence).category);
+            for mut hit in self.index.find(&forms) {
+                if hit.system == CodeSystem::Cpt || (hit.matched < 2 && !states_diagnoses) {
+                    continue;
+                }
+                hit.positions.iter_mut().for_each(|p| *p += range.start);
+                let tokens: Vec<usize> = hit.positions.iter().map(|&p| words[p].token).collect();
+                if split_by_cue(doc, context, &tokens) {
+                    continue;
+                }
+                if let Some(candidate) = self.candidate(&hit, words, &forms, &mut result) {
+                    result.candidates.push(candidate);
+                }
+            }
+        }
+        result
+    }
+}
+
+/// The word ranges of the stream's sentences.
+fn sentence_ranges(stream: &WordStream<'_>) -> Vec<Range<usize>> {
+    let words = stream.words();
+    let mut ranges = Vec::new();
+    let mut start = 0;
+    for i in 1..=words.len() {
+        if i == words.len() || words[i].sentence != words[start].sentence {
+            ranges.push(start..i);
+            start = i;
+        }
+    }
+    ranges
+}
+
+impl MatchResult {
+    /// Adds the candidates of a second matcher whose rules are numbered after this result's
+    /// (dictionary candidates), leaving out those that overlap an anchor found here.
+    pub fn absorb(&mut self, other: MatchResult) {
+        let taken: Vec<Range<usize>> = (self.candidates.iter().map(|c| c.tokens.clone()))
+            .chain(self.vetoed.iter().map(|v| v.tokens.clone()))
+            .chain(self.partial.iter().map(|p| p.tokens.clone()))
+            .collect();
+        let first = self.rules.len();
+        let overlaps = |t: &Range<usize>| taken.iter().any(|o| o.start < t.end && t.start < o.end);
+        for mut candidate in other.candidates {
+            if overlaps(&candidate.tokens) {
+                continue;
+            }
+            candidate.rule += first;
+            self.candidates.push(candidate);
+        }
+        self.rules.extend(other.rules);
+    }
+}
