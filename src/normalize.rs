@@ -9,7 +9,7 @@
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use crate::document::{Document, SentenceKind, TokenKind};
 
@@ -160,8 +160,11 @@ pub fn spelling(word: &str) -> Cow<'_, str> {
         return Cow::Borrowed(word);
     }
     static BRITISH: LazyLock<AhoCorasick> = LazyLock::new(|| {
+        // A DFA without prefilter: haystacks are single words, too short for a prefilter to pay.
         AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(AhoCorasickKind::DFA))
+            .prefilter(false)
             .build(SPELLINGS.iter().map(|(british, _)| british))
             .expect("a handful of literal patterns always compile")
     });

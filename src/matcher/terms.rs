@@ -175,7 +175,9 @@ impl TermSet {
 #[derive(Debug, Clone, Default)]
 pub struct WordStream<'a> {
     text: String,
+    /// Per word: where its leading space is, and where its form ends.
     starts: Vec<u32>,
+    ends: Vec<u32>,
     words: Vec<StreamWord<'a>>,
     sentences: Vec<usize>,
 }
@@ -205,6 +207,7 @@ impl<'a> WordStream<'a> {
         self.starts.push(self.text.len() as u32);
         self.text.push(' ');
         self.text.push_str(&singular(&exact));
+        self.ends.push(self.text.len() as u32);
         self.words.push(StreamWord {
             exact,
             token,
@@ -232,11 +235,7 @@ impl<'a> WordStream<'a> {
 
     /// The singular form of word `i`, as the automaton sees it.
     pub fn form(&self, i: usize) -> &str {
-        let start = self.starts[i] as usize + 1;
-        let end = self.text[start..]
-            .find([' ', '\n'])
-            .map_or(self.text.len(), |e| start + e);
-        &self.text[start..end]
+        &self.text[self.starts[i] as usize + 1..self.ends[i] as usize]
     }
 
     /// Index of the word whose leading space is at byte `offset`.
