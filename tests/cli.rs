@@ -284,3 +284,33 @@ fn config_file_names_rule_packs_and_the_dictionary() {
         stderr(&out)
     );
 }
+
+#[test]
+fn user_abbreviation_packs_layer_over_the_built_in_one() {
+    let dir = temp_dir("abbreviations");
+    let pack = write(
+        &dir,
+        "abbr.yaml",
+        b"abbreviations:\n  - abbr: HTNX\n    means: essential hypertension\n",
+    );
+    let out = medcode(
+        &["--rules", &pack, "suggest", "--format", "json"],
+        Some(b"ASSESSMENT: HTNX, stable."),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("\"I10\""), "{}", stdout(&out));
+    let broken = write(
+        &dir,
+        "broken.yaml",
+        b"abbreviations:\n  - abbr: HTNX\n    meens: hypertension\n",
+    );
+    let out = medcode(&["--rules", &broken, "suggest"], Some(b"x"));
+    assert_no_panic(&out);
+    assert!(!out.status.success());
+    let message = stderr(&out);
+    assert!(
+        message.contains("broken.yaml") && message.contains("meens"),
+        "{message}"
+    );
+    assert!(message.contains(":3"), "names the line: {message}");
+}
