@@ -158,6 +158,7 @@ pub fn resolve(
     }
     let mut suggestions: Vec<Suggestion> = suggestions.into_values().collect();
     apply_combinations(&mut suggestions, &mut out.rejected, rules);
+    prefer_specific(&mut suggestions, &mut out.rejected);
     suggestions.sort_by(|a, b| {
         b.confidence
             .total_cmp(&a.confidence)
@@ -229,6 +230,48 @@ fn apply_combinations(
         }
         true
     });
+}
+
+/// A more specific code wins over an unspecified one of the same category when their evidence
+/// overlaps: "acute cholecystitis" (K81.0) and "cholecystitis" (K81.9) quoting the same words
+/// are one finding, and the coder reports the most specific code the words support.
+fn prefer_specific(suggestions: &mut Vec<Suggestion>, rejected: &mut Vec<Rejected>) {
+    let unspecified = |s: &Suggestion| {
+        s.system == CodeSystem::Icd10Cm && s.title.to_ascii_lowercase().contains("unspecified")
+    };
+    let overlap = |a: &Suggestion, b: &Suggestion| {
+        a.evidence.iter().any(|x| {
+            b.evidence
+                .iter()
+                .any(|y| x.span.start < y.span.end && y.span.start < x.span.end)
+        })
+    };
+    let category = |s: &Suggestion| s.code.get(..3).map(str::to_string);
+    let mut dropped = Vec::new();
+    for (i, general) in suggestions.iter().enumerate() {
+        if !unspecified(general) {
+            continue;
+        }
+        let better = suggestions.iter().find(|s| {
+            s.code != general.code
+                && !unspecified(s)
+                && category(s) == category(general)
+                && overlap(s, general)
+        });
+        if let Some(better) = better {
+            dropped.push((i, better.code.clone()));
+        }
+    }
+    for (i, code) in dropped.into_iter().rev() {
+        let s = suggestions.remove(i);
+        rejected.push(Rejected {
+            code: s.code.clone(),
+            system: s.system,
+            rule: s.rule.clone(),
+            reason: format!("the same words support the more specific code {code}"),
+            evidence: s.evidence[0].clone(),
+        });
+    }
 }
 
 fn add_flag(suggestion: &mut Suggestion, flag: &str) {

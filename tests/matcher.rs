@@ -175,3 +175,53 @@ fn dictionary_candidates_fill_gaps_and_follow_context() {
         );
     }
 }
+
+#[test]
+fn a_specific_code_wins_over_an_unspecified_one_on_the_same_words() {
+    let pack = "pack: { name: test, version: \"1\" }\nrules:\n  \
+        - id: viral-pneumonia-test\n    system: ICD-10-CM\n    code: J12.9\n    \
+          match: { any: [viral pneumonia] }\n    reason: Viral pneumonia.\n  \
+        - id: rsv-pneumonia-test\n    system: ICD-10-CM\n    code: J12.1\n    \
+          match: { any: [viral pneumonia], all: [{ any: [rsv, respiratory syncytial virus] }] }\n    \
+          reason: RSV pneumonia.\n";
+    let source = medcode::rules::PackSource {
+        path: "test.yaml".to_string(),
+        yaml: pack.to_string(),
+    };
+    let dictionary = medcode::dictionary::Dictionary::starter().unwrap();
+    let (engine, _) = Engine::with_rule_packs(dictionary, &[source]).unwrap();
+    let cases: &[(&str, &str, &[&str], &[&str])] = &[
+        (
+            "specific wins",
+            "ASSESSMENT: Viral pneumonia, RSV positive.",
+            &["J12.1"],
+            &["J12.9"],
+        ),
+        (
+            "unspecified alone",
+            "ASSESSMENT: Viral pneumonia.",
+            &["J12.9"],
+            &["J12.1"],
+        ),
+    ];
+    for (name, note, wanted, unwanted) in cases {
+        let report = suggest(&engine, note, false);
+        for code in *wanted {
+            assert!(
+                codes(&report).contains(code),
+                "{name}: {:?}",
+                codes(&report)
+            );
+        }
+        for code in *unwanted {
+            assert!(
+                !codes(&report).contains(code),
+                "{name}: {:?}",
+                codes(&report)
+            );
+        }
+    }
+    let report = suggest(&engine, "ASSESSMENT: Viral pneumonia, RSV positive.", false);
+    let rejected = report.rejected.iter().find(|r| r.code == "J12.9").unwrap();
+    assert!(rejected.reason.contains("J12.1"), "{}", rejected.reason);
+}
