@@ -73,11 +73,15 @@ fn explain_code(engine: &Engine, report: &Report, code: &str, options: &Options)
         .map(|e| e.title.clone());
     let mut steps = Vec::new();
     let trace = report.trace.as_deref().unwrap_or_default();
+    let from_dictionary = |t: &&crate::report::TraceEntry| {
+        t.rule == crate::rules::compile::DICTIONARY_RULE
+            && t.detail.starts_with(&format!("code {code}"))
+    };
     let related: Vec<_> = trace
         .iter()
-        .filter(|t| rules.iter().any(|r| r.id == t.rule))
+        .filter(|t| rules.iter().any(|r| r.id == t.rule) || from_dictionary(t))
         .collect();
-    if rules.is_empty() {
+    if rules.is_empty() && related.is_empty() {
         let category = &code[..code.len().min(3)];
         let near: Vec<String> = engine
             .rules()
@@ -110,13 +114,23 @@ fn explain_code(engine: &Engine, report: &Report, code: &str, options: &Options)
             "Text: \"{}\" at {} (bytes {}..{}).",
             t.text, t.start, t.span.start, t.span.end
         ));
+        let evidence = evidence_at(report, t.span.start, code);
+        for c in evidence.iter().flat_map(|e| &e.corrections) {
+            steps.push(format!(
+                "Spelling: \"{}\" was read as \"{}\" (similarity {:.2}), a word the rules use.",
+                c.written, c.read_as, c.score
+            ));
+        }
         steps.push(format!("Normalised term: \"{}\".", t.term));
         steps.push(match t.outcome.as_str() {
+            "matched" if t.rule == crate::rules::compile::DICTIONARY_RULE => format!(
+                "No rule covers these words, but they are all in the official text \"{}\": {} (dictionary candidate).",
+                t.term, t.detail
+            ),
             "matched" => format!("Rule {} matched: {}.", t.rule, t.detail),
             "vetoed" => format!("Rule {} anchored but was vetoed: {}.", t.rule, t.detail),
             _ => format!("Rule {} almost matched: {}.", t.rule, t.detail),
         });
-        let evidence = evidence_at(report, t.span.start, code);
         if let Some(e) = evidence {
             steps.push(context_step(e));
         }

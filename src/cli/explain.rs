@@ -26,6 +26,7 @@ pub(super) fn run(
         Engine::with_rule_packs(choose_dictionary(dict)?, &user_packs(config, rule_paths)?)?;
     let options = Options {
         setting,
+        dictionary_candidates: true,
         ..Options::default()
     };
     let explanations = explain(&engine, &note.id, &note.text, &options, code)?;

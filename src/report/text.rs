@@ -106,6 +106,20 @@ fn write_evidence(out: &mut String, e: &Evidence) {
         e.span.end,
         e.section
     );
+    if e.source == crate::matcher::Source::Dictionary {
+        let _ = writeln!(
+            out,
+            "  found:    by the words of \"{}\" (dictionary candidate)",
+            e.term
+        );
+    }
+    for c in &e.corrections {
+        let _ = writeln!(
+            out,
+            "  read:     \"{}\" as \"{}\" (spelling similarity {:.2})",
+            c.written, c.read_as, c.score
+        );
+    }
     if !e.modifiers.is_empty() {
         let context: Vec<String> = e.modifiers.iter().map(describe_modifier).collect();
         let _ = writeln!(out, "  context:  {}", context.join("; "));
