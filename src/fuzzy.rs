@@ -38,6 +38,12 @@
 //! by approximate title (see [`crate::dictionary`]).
 
 use std::collections::HashSet;
+use std::hash::BuildHasherDefault;
+
+use crate::dictionary::search::WordHasher;
+
+/// Known words, hashed with the short-word hasher: one lookup per note word.
+type WordSet = HashSet<Box<str>, BuildHasherDefault<WordHasher>>;
 
 use crate::normalize::canonical;
 
@@ -103,7 +109,7 @@ pub struct FuzzyIndex {
     targets: Vec<Box<str>>,
     /// Real words: targets, the caller's known words, the built-in list (and their canonical
     /// forms).
-    known: HashSet<Box<str>>,
+    known: WordSet,
     /// Sorted hashes of every target and each of its one-letter deletions…
     keys: Vec<u64>,
     /// …and, at the same position, the target it came from.
@@ -140,7 +146,7 @@ impl FuzzyIndex {
         targets: impl IntoIterator<Item = &'a str>,
         known: impl IntoIterator<Item = &'a str>,
     ) -> FuzzyIndex {
-        let mut known_words: HashSet<Box<str>> = HashSet::new();
+        let mut known_words = WordSet::default();
         let builtin = ENGLISH_WORDS
             .lines()
             .map(str::trim)
@@ -338,7 +344,7 @@ impl FuzzyIndex {
 }
 
 /// Adds a known word and its canonical form.
-fn insert_known(known: &mut HashSet<Box<str>>, word: &str) {
+fn insert_known(known: &mut WordSet, word: &str) {
     let form = canonical(word);
     if form != word && !known.contains(form.as_ref()) {
         known.insert(form.as_ref().into());

@@ -27,7 +27,7 @@ pub mod hcpcs;
 pub mod icd10cm;
 mod import;
 mod lookup;
-mod search;
+pub(crate) mod search;
 pub mod terms;
 
 use std::sync::OnceLock;

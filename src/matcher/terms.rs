@@ -30,10 +30,12 @@
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasherDefault;
 use std::ops::Range;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
+use crate::dictionary::search::WordHasher;
 use crate::normalize::singular;
 
 /// One pattern of the automaton: the terms that share its singular form.
@@ -55,7 +57,7 @@ struct Entry {
 pub struct TermSet {
     automaton: AhoCorasick,
     patterns: Vec<Pattern>,
-    vocabulary: HashSet<Box<str>>,
+    vocabulary: HashSet<Box<str>, BuildHasherDefault<WordHasher>>,
 }
 
 /// An occurrence of a term in a [`WordStream`].
@@ -81,7 +83,7 @@ impl TermSet {
         let mut by_key: HashMap<String, usize> = HashMap::new();
         let mut keys: Vec<String> = Vec::new();
         let mut patterns: Vec<Pattern> = Vec::new();
-        let mut vocabulary = HashSet::new();
+        let mut vocabulary: HashSet<Box<str>, BuildHasherDefault<WordHasher>> = HashSet::default();
         for (words, id) in terms {
             let words = words.as_ref();
             if words.is_empty() {
