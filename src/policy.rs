@@ -374,20 +374,17 @@ fn confidence(rule: &Rule, candidate: &Candidate, evidence: &Evidence, flagged: 
 /// How much a section's statements weigh as coding evidence.
 fn section_weight(section: SectionCategory) -> f32 {
     use SectionCategory as S;
+    if section.states_diagnoses() {
+        return 1.0;
+    }
     match section {
-        S::Assessment
-        | S::AssessmentAndPlan
-        | S::Diagnoses
-        | S::DischargeDiagnoses
-        | S::Impression
-        | S::ChiefComplaint
-        | S::Procedure
-        | S::Indications => 1.0,
+        S::Procedure => 1.0,
         S::Hpi | S::HospitalCourse | S::Findings | S::Plan | S::Unlabeled => 0.95,
         S::PastMedicalHistory | S::PastSurgicalHistory | S::Medications | S::Anesthesia => 0.9,
         S::Results | S::PhysicalExam | S::Other | S::Disposition => 0.85,
         S::FamilyHistory | S::SocialHistory | S::Allergies => 0.8,
         S::ReviewOfSystems => 0.7,
+        _ => 1.0,
     }
 }
 

@@ -85,6 +85,23 @@ pub enum SectionCategory {
 }
 
 impl SectionCategory {
+    /// True for sections whose lines state diagnoses (assessment, diagnoses, impression, chief
+    /// complaint, indications): what is written there is meant to be coded, while a narrative
+    /// or an examination often mentions a condition in passing.
+    pub fn states_diagnoses(self) -> bool {
+        use SectionCategory as S;
+        matches!(
+            self,
+            S::Assessment
+                | S::AssessmentAndPlan
+                | S::Diagnoses
+                | S::DischargeDiagnoses
+                | S::Impression
+                | S::ChiefComplaint
+                | S::Indications
+        )
+    }
+
     /// The snake_case name used in rule files and reports.
     pub fn name(self) -> &'static str {
         match self {

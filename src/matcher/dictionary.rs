@@ -23,7 +23,6 @@ use crate::context::{ContextIndex, ModifierSource};
 use crate::dictionary::{Dictionary, TermHit, TermIndex, with_seventh};
 use crate::document::Document;
 use crate::rules::Rule;
-use crate::sections::SectionCategory;
 
 use super::terms::WordStream;
 use super::{Candidate, MatchResult, Matcher, Source, corrections};
@@ -98,22 +97,6 @@ impl DictionaryMatcher {
     }
 }
 
-/// Sections whose lines state diagnoses: a single title word ("anemia", "pancytopenia") is
-/// enough there, while in a narrative or an examination it is too often a passing mention.
-fn states_diagnoses(section: SectionCategory) -> bool {
-    use SectionCategory as S;
-    matches!(
-        section,
-        S::Assessment
-            | S::AssessmentAndPlan
-            | S::Diagnoses
-            | S::DischargeDiagnoses
-            | S::Impression
-            | S::ChiefComplaint
-            | S::Indications
-    )
-}
-
 /// The 7th character an injury code gets from its sentence.
 fn encounter(forms: &[&str]) -> char {
     if forms.contains(&"sequela") || forms.contains(&"sequelae") {
@@ -156,7 +139,7 @@ impl Matcher for DictionaryMatcher {
             forms.clear();
             forms.extend(range.clone().map(|i| stream.form(i)));
             let sentence = &doc.sentences[words[range.start].sentence];
-            let states_diagnoses = states_diagnoses(doc.section_of(sentence).category);
+            let states_diagnoses = doc.section_of(sentence).category.states_diagnoses();
             for mut hit in self.index.find(&forms) {
                 if hit.system == CodeSystem::Cpt || (hit.matched < 2 && !states_diagnoses) {
                     continue;
