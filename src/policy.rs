@@ -64,11 +64,12 @@ pub fn resolve(
         .iter()
         .map(|c| (c, context.modifiers_for(doc, c.tokens.clone())))
         .collect();
-    // Codes affirmed by the text itself (no trigger at all): section context alone does not make
-    // these historical or family elsewhere in the note.
+    // Codes affirmed by the text itself (no trigger that changes coding; a pre-existing cue such
+    // as "known" or "chronic" does not): section context alone does not make these historical
+    // or family elsewhere in the note.
     let affirmed: HashSet<&str> = with_context
         .iter()
-        .filter(|(_, m)| m.is_empty())
+        .filter(|(_, m)| m.iter().all(|m| !m.category.affects_coding()))
         .map(|(c, _)| c.code.as_str())
         .collect();
     let mut suggestions: BTreeMap<(CodeSystem, String), Suggestion> = BTreeMap::new();

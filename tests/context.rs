@@ -12,7 +12,7 @@ use medcode::tokenize::Tokenizer;
 use proptest::prelude::*;
 use std::sync::OnceLock;
 
-use ContextCategory::{Family, Historical, Negated, Uncertain};
+use ContextCategory::{Family, Historical, Negated, PreExisting, Uncertain};
 
 fn tokenizer() -> &'static Tokenizer {
     static TOKENIZER: OnceLock<Tokenizer> = OnceLock::new();
@@ -193,6 +193,121 @@ fn history() {
     );
 }
 
+/// Pre-existing (the NegEx "historical": existed before this encounter) is not historical in
+/// the coding sense: known and chronic conditions are still current.
+#[test]
+fn pre_existing() {
+    check(
+        "
+        known                  | Known diabetes, on insulin.                  | diabetes            | pre_existing
+        patient's known        | The patient's known CAD is stable.           | CAD                 | pre_existing
+        chronic                | Chronic back pain.                           | back pain           | pre_existing
+        long-standing          | Long-standing hypertension.                  | hypertension        | pre_existing
+        longstanding           | Longstanding atrial fibrillation.            | atrial fibrillation | pre_existing
+        diagnosed in, backward | Diabetes diagnosed in 2010, on metformin.    | Diabetes            | pre_existing
+        diagnosed at age       | Asthma diagnosed at age 6.                   | Asthma              | pre_existing
+        for years, backward    | He has had hypertension for many years.      | hypertension        | pre_existing
+        since childhood        | Eczema since childhood.                      | Eczema              | pre_existing
+        medical problems list  | She has multiple medical problems including COPD, CHF, and gout. | gout | pre_existing
+        admitted frequently    | He is admitted frequently for abdominal pain and vomiting. | vomiting | pre_existing
+        allergies section      | ALLERGIES: Penicillin.                       | Penicillin          | pre_existing
+        social history section | SOCIAL HISTORY: Former smoker.               | smoker              | historical pre_existing
+        history of stays historical | History of breast cancer.               | breast cancer       | historical
+        negated known          | No known drug allergies.                     | drug allergies      | negated
+        terminated by new      | Known CAD with new chest pain.               | chest pain          | -
+        terminated by now      | Chronic cough, now presents with fever.      | fever               | -
+        pseudo: known as       | Also known as Hashimoto thyroiditis.         | thyroiditis         | -
+        cue inside finding     | Chronic obstructive pulmonary disease.       | Chronic obstructive pulmonary disease | -
+        ",
+    );
+}
+
+/// Pre-existing never changes a coding decision: "known diabetes" is coded, "history of
+/// breast cancer" still takes the personal-history path.
+#[test]
+fn pre_existing_is_informational_for_coding() {
+    use medcode::context::policy::{ContextDecision, Setting, decide, without_section_modifiers};
+    let cases: [(&str, &str, ContextDecision); 4] = [
+        ("Known diabetes.", "diabetes", ContextDecision::Affirmed),
+        (
+            "Diabetes diagnosed in 2010, on metformin.",
+            "Diabetes",
+            ContextDecision::Affirmed,
+        ),
+        (
+            "History of breast cancer.",
+            "breast cancer",
+            ContextDecision::UseHistoryCode,
+        ),
+        (
+            "Known history of breast cancer.",
+            "breast cancer",
+            ContextDecision::UseHistoryCode,
+        ),
+    ];
+    for (text, target, expected) in cases {
+        let found = modifiers(builtin(), text, target);
+        for setting in [Setting::Outpatient, Setting::Inpatient] {
+            assert_eq!(decide(setting, &found), expected, "{text}");
+        }
+    }
+    let known = modifiers(builtin(), "Known diabetes.", "diabetes");
+    assert_eq!(categories(&known), [PreExisting]);
+    assert!(!PreExisting.affects_coding() && Historical.affects_coding());
+    let allergy = modifiers(builtin(), "ALLERGIES: Penicillin.", "Penicillin");
+    assert!(allergy[0].is_from_section());
+    assert!(without_section_modifiers(&allergy).is_empty());
+}
+
+/// End to end: the pre-existing cue is evidence on a coded suggestion, not a rejection.
+#[test]
+fn pre_existing_conditions_are_still_coded() {
+    use medcode::pipeline::{Engine, Options};
+    let engine = Engine::builtin().unwrap();
+    let cases: [(&str, &str, &str); 4] = [
+        ("ASSESSMENT: Known type 2 diabetes.", "E11", ""),
+        (
+            "ASSESSMENT: Type 2 diabetes diagnosed in 2010, on metformin.",
+            "E11",
+            "",
+        ),
+        ("ASSESSMENT: Long-standing hypertension.", "I10", ""),
+        ("ASSESSMENT: History of breast cancer.", "Z85.3", "C50"),
+    ];
+    for (note, present, absent) in cases {
+        let report = engine.suggest("n", note, &Options::default()).unwrap();
+        let codes: Vec<&str> = report.suggestions.iter().map(|s| s.code.as_str()).collect();
+        assert!(
+            codes.iter().any(|c| c.starts_with(present)),
+            "{note}: {codes:?} lacks {present}"
+        );
+        assert!(
+            absent.is_empty() || !codes.iter().any(|c| c.starts_with(absent)),
+            "{note}: {codes:?} has {absent}"
+        );
+    }
+    let report = engine
+        .suggest(
+            "n",
+            "ASSESSMENT: Known type 2 diabetes.",
+            &Options::default(),
+        )
+        .unwrap();
+    let diabetes = report
+        .suggestions
+        .iter()
+        .find(|s| s.code.starts_with("E11"))
+        .unwrap();
+    assert!(
+        diabetes
+            .evidence
+            .iter()
+            .any(|e| e.modifiers.iter().any(|m| m.category == PreExisting)),
+        "{:?}",
+        diabetes.evidence
+    );
+}
+
 #[test]
 fn family() {
     check(
@@ -252,8 +367,8 @@ fn label_lines() {
         Label: No              | Fever: No                                    | Fever               | negated
         Label: negative        | Nausea: negative.                            | Nausea              | negated
         Label: none            | Rash: none                                   | Rash                | negated
-        section heading: None  | ALLERGIES: None.                             | ALLERGIES           | negated
-        section heading: list  | ALLERGIES: Penicillin.                       | ALLERGIES           | -
+        section heading: None  | ALLERGIES: None.                             | ALLERGIES           | negated pre_existing
+        section heading: list  | ALLERGIES: Penicillin.                       | ALLERGIES           | pre_existing
         Label: yes             | Cough: yes                                   | Cough               | -
         Label: positive        | Edema: positive                              | Edema               | -
         Label: present         | Wheezing: present                            | Wheezing            | -

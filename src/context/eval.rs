@@ -7,8 +7,10 @@
 //! for the concept are compared with the annotation:
 //!
 //! - negation: predicted when a [`ContextCategory::Negated`] modifier applies;
-//! - historical: predicted when a [`ContextCategory::Historical`] modifier applies, against
-//!   temporality `Historical`;
+//! - historical: predicted when a [`ContextCategory::Historical`] or
+//!   [`ContextCategory::PreExisting`] modifier applies, against temporality `Historical` (the
+//!   annotation's "historical" is "existed before this encounter", which includes known and
+//!   chronic conditions that coding treats as current);
 //! - experiencer: "not the patient" predicted when a [`ContextCategory::Family`] modifier
 //!   applies, against any experiencer other than `Patient`.
 //!
@@ -309,7 +311,7 @@ pub fn evaluate_negex_reader<R: Read>(
         let has = |category| modifiers.iter().any(|m| m.category == category);
         let predicted = Labels {
             negated: has(ContextCategory::Negated),
-            historical: has(ContextCategory::Historical),
+            historical: has(ContextCategory::Historical) || has(ContextCategory::PreExisting),
             other_experiencer: has(ContextCategory::Family),
         };
         let expected = Labels {

@@ -44,12 +44,16 @@ pub struct ContextIndex {
 }
 
 /// The context a section implies for every finding in it: family history → `Family`,
-/// past medical or surgical history → `Historical`.
+/// past medical or surgical history → `Historical`, allergies and social history (standing
+/// allergies, habits) → `PreExisting` (informational: it does not change coding).
 pub fn section_context(section: SectionCategory) -> Option<ContextCategory> {
     match section {
         SectionCategory::FamilyHistory => Some(ContextCategory::Family),
         SectionCategory::PastMedicalHistory | SectionCategory::PastSurgicalHistory => {
             Some(ContextCategory::Historical)
+        }
+        SectionCategory::Allergies | SectionCategory::SocialHistory => {
+            Some(ContextCategory::PreExisting)
         }
         _ => None,
     }

@@ -1,5 +1,5 @@
-//! Stage 4: clinical context — is a finding negated, uncertain, hypothetical, historical, or
-//! about someone else?
+//! Stage 4: clinical context — is a finding negated, uncertain, hypothetical, historical,
+//! pre-existing, or about someone else?
 //!
 //! The algorithm is ConText-style (in the family of NegEx, ConText and medspaCy, written for
 //! medcode's [`Document`] model):
@@ -19,13 +19,25 @@
 //!   colon negates the label ([`ModifierSource::LabelValue`]); in `Denies: fever, chills` the
 //!   label is a trigger whose scope is the whole list;
 //! - **section context**: findings in a family-history section are [`ContextCategory::Family`],
-//!   in past medical or surgical history [`ContextCategory::Historical`]
-//!   ([`ModifierSource::Section`]); in a review of systems a negation covers the whole list
-//!   that follows it ("negative for fever, chills, night sweats, or weight loss").
+//!   in past medical or surgical history [`ContextCategory::Historical`], under allergies or
+//!   social history [`ContextCategory::PreExisting`] ([`ModifierSource::Section`]); in a
+//!   review of systems a negation covers the whole list that follows it ("negative for fever,
+//!   chills, night sweats, or weight loss").
 //!
 //! Use [`ContextEngine::analyze`] once per document, then [`ContextIndex::modifiers_for`] for
 //! each finding's token range. Turn the modifiers into a coding decision with
 //! [`policy::decide`]. [`eval::evaluate_negex`] measures the engine on an annotated corpus.
+//!
+//! # Historical and pre-existing
+//! Two temporal categories answer two questions. [`ContextCategory::Historical`] is the coding
+//! sense: in the past and no longer current ("history of breast cancer", "s/p appendectomy"),
+//! which ICD-10-CM codes as personal history (Z85.3) or not at all.
+//! [`ContextCategory::PreExisting`] is the annotation sense of NegEx/ConText: the condition
+//! existed before this encounter ("known diabetes", "chronic", "long-standing", "diagnosed in
+//! 2010"), which says nothing about whether it is still current; a chronic disease under
+//! treatment is current and is coded. So pre-existing is reported as evidence but never
+//! changes a coding decision ([`ContextCategory::affects_coding`]); [`eval::evaluate_negex`]
+//! counts either as "historical".
 //!
 //! # Section-derived modifiers
 //! A section modifier says where a finding was written, not what the sentence says about it.
@@ -105,19 +117,29 @@ pub enum ContextCategory {
     Uncertain,
     /// Conditional or future ("if she develops fever", "return for chest pain").
     Hypothetical,
-    /// In the past, no longer current ("history of breast cancer").
+    /// In the past, no longer current ("history of breast cancer"). The coding policy codes
+    /// it as personal history (or not at all).
     Historical,
+    /// Existed before this encounter, and may well still be current: known, chronic,
+    /// long-standing, for years, diagnosed in a given year ("known diabetes", "long-standing
+    /// hypertension", "diabetes diagnosed in 2010"), or written under allergies or social
+    /// history. This is
+    /// the "historical" of the NegEx/ConText annotation, not of ICD-10-CM coding: it is
+    /// informational evidence only, and the coding policy ([`policy::decide`]) treats the
+    /// finding as affirmed.
+    PreExisting,
     /// About someone other than the patient ("mother had breast cancer").
     Family,
 }
 
 impl ContextCategory {
     /// All categories, in declaration order.
-    pub const ALL: [ContextCategory; 5] = [
+    pub const ALL: [ContextCategory; 6] = [
         ContextCategory::Negated,
         ContextCategory::Uncertain,
         ContextCategory::Hypothetical,
         ContextCategory::Historical,
+        ContextCategory::PreExisting,
         ContextCategory::Family,
     ];
 
@@ -128,8 +150,15 @@ impl ContextCategory {
             ContextCategory::Uncertain => "uncertain",
             ContextCategory::Hypothetical => "hypothetical",
             ContextCategory::Historical => "historical",
+            ContextCategory::PreExisting => "pre_existing",
             ContextCategory::Family => "family",
         }
+    }
+
+    /// True for categories that change how a finding is coded (all but
+    /// [`ContextCategory::PreExisting`], which is informational).
+    pub fn affects_coding(self) -> bool {
+        !matches!(self, ContextCategory::PreExisting)
     }
 
     /// A one-bit mask for this category (used for category-specific terminators).

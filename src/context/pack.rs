@@ -173,10 +173,10 @@ mod tests {
 
     #[test]
     fn empty_categories_mean_all() {
-        assert_eq!(category_mask(&[]), 0b1_1111);
+        assert_eq!(category_mask(&[]), 0b11_1111);
         assert_eq!(
             category_mask(&[ContextCategory::Negated, ContextCategory::Family]),
-            0b1_0001
+            0b10_0001
         );
     }
 }

@@ -9,7 +9,9 @@
 //! - hypothetical (a future or conditional condition) → not coded;
 //! - historical → a personal-history code (Z85-Z87, Z92...) when the rule has one, else not
 //!   coded;
-//! - family → a family-history code (Z80-Z84) when the rule has one, else not coded.
+//! - family → a family-history code (Z80-Z84) when the rule has one, else not coded;
+//! - pre-existing (known, chronic, long-standing...) → ignored: it is evidence, and a chronic
+//!   condition under treatment is current, so it is coded as written.
 //!
 //! When several apply, the strongest wins: negated > family > hypothetical > historical >
 //! uncertain.
@@ -83,7 +85,8 @@ pub enum ContextDecision {
     UseSymptomCode,
 }
 
-/// Precedence of categories, strongest first.
+/// Precedence of categories, strongest first. [`ContextCategory::PreExisting`] is not in it:
+/// it is informational and never changes the decision.
 const PRECEDENCE: [ContextCategory; 5] = [
     ContextCategory::Negated,
     ContextCategory::Family,
@@ -93,7 +96,8 @@ const PRECEDENCE: [ContextCategory; 5] = [
 ];
 
 /// Decides what to do with a finding in `setting` given its `modifiers` (from
-/// [`crate::context::ContextIndex::modifiers_for`]).
+/// [`crate::context::ContextIndex::modifiers_for`]). Pre-existing modifiers are ignored: a
+/// known or chronic condition is coded as current unless something else says otherwise.
 pub fn decide(setting: Setting, modifiers: &[Modifier]) -> ContextDecision {
     let Some((category, modifier)) = strongest(modifiers) else {
         return ContextDecision::Affirmed;
@@ -105,6 +109,8 @@ pub fn decide(setting: Setting, modifiers: &[Modifier]) -> ContextDecision {
         },
         ContextCategory::Family => ContextDecision::UseFamilyCode,
         ContextCategory::Historical => ContextDecision::UseHistoryCode,
+        // Not in PRECEDENCE, so never the strongest: informational only.
+        ContextCategory::PreExisting => ContextDecision::Affirmed,
         ContextCategory::Uncertain => match setting {
             Setting::Outpatient => ContextDecision::UseSymptomCode,
             Setting::Inpatient => ContextDecision::CodeAsConfirmed {
@@ -171,6 +177,8 @@ fn rejection_reason(category: ContextCategory, modifier: &Modifier) -> String {
              and no symptom code"
         }
         ContextCategory::Historical => "historical, no longer current, and no history code",
+        // Never decides (not in PRECEDENCE); worded for completeness.
+        ContextCategory::PreExisting => "pre-existing",
         ContextCategory::Family => "about a family member, and no family-history code",
     };
     let cue = match &modifier.source {

@@ -117,10 +117,11 @@ fn split_by_cue(doc: &Document<'_>, context: &ContextIndex, tokens: &[usize]) ->
     };
     let whole = context.modifiers_for(doc, first..last + 1);
     tokens.iter().any(|&t| {
-        context
-            .modifiers_for(doc, t..t + 1)
-            .iter()
-            .any(|m| matches!(m.source, ModifierSource::Trigger { .. }) && !whole.contains(m))
+        context.modifiers_for(doc, t..t + 1).iter().any(|m| {
+            matches!(m.source, ModifierSource::Trigger { .. })
+                && m.category.affects_coding()
+                && !whole.contains(m)
+        })
     })
 }
 
