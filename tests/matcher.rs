@@ -119,8 +119,8 @@ fn dictionary_candidates_fill_gaps_and_follow_context() {
         ),
         (
             "order free",
-            "IMPRESSION: Fibrosis of the retroperitoneum is not seen; gastroparesis.",
-            &["K31.84"],
+            "IMPRESSION: Fibrosis of the retroperitoneum is not seen; atelectasis.",
+            &["J98.11"],
             &["K68.2"],
         ),
         (
@@ -137,9 +137,9 @@ fn dictionary_candidates_fill_gaps_and_follow_context() {
         ),
         (
             "single word outside diagnoses",
-            "HOSPITAL COURSE: Gastroparesis was discussed.",
+            "HOSPITAL COURSE: Atelectasis was discussed.",
             &[],
-            &["K31.84"],
+            &["J98.11"],
         ),
         ("rule wins", "ASSESSMENT: Essential hypertension.", &[], &[]),
     ];
