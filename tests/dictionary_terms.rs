@@ -2,23 +2,13 @@
 //! set: made-up sentences find their codes, the build is quick and matching is cheap.
 //! Run with `--release --nocapture` for the timings.
 
-use std::path::PathBuf;
 use std::time::Instant;
+
+mod common;
 
 use medcode::code::CodeSystem;
 use medcode::dictionary::{Dictionary, ImportSources, SINGLE_WORD_MAX_DF, TermIndex, import_all};
 use medcode::normalize::{canonical, normalize_phrase};
-
-/// The official data directory, or `None` (after saying so) when `MEDCODE_DATA_DIR` is unset.
-fn data_dir() -> Option<PathBuf> {
-    match std::env::var_os("MEDCODE_DATA_DIR") {
-        Some(dir) if !dir.is_empty() => Some(PathBuf::from(dir)),
-        _ => {
-            println!("skipped: MEDCODE_DATA_DIR not set");
-            None
-        }
-    }
-}
 
 /// A sentence's words as the matcher passes them: folded, canonical, punctuation kept.
 fn words(sentence: &str) -> Vec<String> {
@@ -38,7 +28,9 @@ fn words(sentence: &str) -> Vec<String> {
 
 #[test]
 fn made_up_sentences_find_their_codes() {
-    let Some(dir) = data_dir() else { return };
+    let Some(dir) = common::data_dir("dictionary terms") else {
+        return;
+    };
     let dictionary = import_all(&ImportSources::from_data_dir(&dir).unwrap()).unwrap();
     let started = Instant::now();
     let index = TermIndex::build(&dictionary);
@@ -193,7 +185,9 @@ fn synthetic_sentences() -> Vec<String> {
 
 #[test]
 fn matching_is_cheap_per_megabyte() {
-    let Some(dir) = data_dir() else { return };
+    let Some(dir) = common::data_dir("dictionary terms") else {
+        return;
+    };
     let dictionary: Dictionary = import_all(&ImportSources::from_data_dir(&dir).unwrap()).unwrap();
     let index = TermIndex::build(&dictionary);
     let sentences = synthetic_sentences();

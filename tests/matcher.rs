@@ -1,6 +1,8 @@
 //! The matcher stage end to end: abbreviations written out, misspellings read as rule words,
 //! and dictionary candidates from the official titles (the last only with `MEDCODE_DATA_DIR`).
 
+mod common;
+
 use medcode::dictionary::{ImportSources, import_all};
 use medcode::matcher::Source;
 use medcode::pipeline::{Engine, Options};
@@ -102,8 +104,7 @@ fn real_words_are_not_corrected_and_negation_still_applies() {
 
 #[test]
 fn dictionary_candidates_fill_gaps_and_follow_context() {
-    let Some(dir) = medcode::corpus::data_dir() else {
-        println!("skipped: MEDCODE_DATA_DIR not set");
+    let Some(dir) = common::data_dir("dictionary candidates") else {
         return;
     };
     let dictionary = import_all(&ImportSources::from_data_dir(&dir).unwrap()).unwrap();

@@ -71,8 +71,7 @@ impl DictionaryMatcher {
         let first = hit.positions.first()?;
         let last = hit.positions.last()?;
         let (first, last) = (&words[*first], &words[*last]);
-        let matched: Vec<_> = hit.positions.iter().map(|&p| words[p].clone()).collect();
-        let corrections = corrections(&matched);
+        let corrections = corrections(hit.positions.iter().map(|&p| &words[p]));
         let quality = corrections.iter().map(|c| c.score).product::<f32>()
             * (0.8 + 0.2 * hit.matched as f32 / hit.words.max(1) as f32);
         result.rules.push(Rule::for_dictionary_entry(

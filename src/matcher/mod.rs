@@ -359,9 +359,11 @@ fn expand<'t>(term: &'t [String], abbreviations: &Abbreviations) -> Cow<'t, [Str
 }
 
 /// The misspellings read as other words among `words`.
-pub fn corrections(words: &[StreamWord<'_>]) -> Vec<Correction> {
+pub fn corrections<'w, 'a: 'w>(
+    words: impl IntoIterator<Item = &'w StreamWord<'a>>,
+) -> Vec<Correction> {
     words
-        .iter()
+        .into_iter()
         .filter_map(|w| {
             let (written, score) = w.corrected_from?;
             Some(Correction {
