@@ -20,6 +20,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::hashing::FastMap;
 use crate::normalize::{canonical, normalize_phrase};
 use crate::rules::diagnostic::did_you_mean;
 use crate::sections::SectionCategory;
@@ -203,7 +204,7 @@ fn sense_name(sense: Option<usize>, key: &str) -> String {
 /// A compiled pack: abbreviations keyed by the lower-case note word.
 #[derive(Debug, Clone, Default)]
 pub struct Abbreviations {
-    entries: HashMap<String, Entry>,
+    entries: FastMap<String, Entry>,
     /// Keys this pack removes from the packs it is layered over.
     removed: Vec<String>,
 }
@@ -295,7 +296,8 @@ impl Abbreviations {
     ) -> Result<Abbreviations, AbbreviationError> {
         let lines = abbr_lines(yaml);
         let line_of = |index: usize| lines.get(index).copied();
-        let mut entries = HashMap::with_capacity(file.abbreviations.len());
+        let mut entries =
+            FastMap::with_capacity_and_hasher(file.abbreviations.len(), Default::default());
         let mut first_seen: HashMap<String, (usize, String)> = HashMap::new();
         for (index, spec) in file.abbreviations.into_iter().enumerate() {
             let invalid = |problem: Problem| AbbreviationError::Invalid {

@@ -38,12 +38,9 @@
 //! by approximate title (see [`crate::dictionary`]).
 
 use std::collections::HashSet;
-use std::hash::BuildHasherDefault;
-
-use crate::dictionary::search::WordHasher;
 
 /// Known words, hashed with the short-word hasher: one lookup per note word.
-type WordSet = HashSet<Box<str>, BuildHasherDefault<WordHasher>>;
+type WordSet = crate::hashing::FastSet<Box<str>>;
 
 use crate::normalize::canonical;
 

@@ -36,6 +36,7 @@ pub mod document;
 pub mod evaluate;
 pub mod explain;
 pub mod fuzzy;
+pub mod hashing;
 pub mod input;
 pub mod matcher;
 pub mod normalize;

@@ -127,6 +127,18 @@ const SPELLINGS: &[(&str, &str)] = &[
     ("litre", "liter"),
 ];
 
+/// Every British spelling above contains one of these letter pairs (a test checks it). Most
+/// words contain none, and a scan for them is cheaper than starting the automaton: this runs
+/// for every word of every note.
+const BRITISH_PAIRS: &[&[u8; 2]] = &[b"oe", b"ae", b"ou", b"ph", b"tr", b"sa"];
+
+/// True when `word` may contain a British spelling.
+fn may_be_british(word: &str) -> bool {
+    word.as_bytes()
+        .windows(2)
+        .any(|pair| BRITISH_PAIRS.iter().any(|p| pair == p.as_slice()))
+}
+
 /// Words whose final `s` is not a plural.
 const NOT_PLURAL: &[&str] = &["aids", "news", "gas", "bias", "does", "goes"];
 
@@ -156,7 +168,7 @@ pub fn canonical(word: &str) -> Cow<'_, str> {
 
 /// The American spelling of a lower-case word ("oedema" → "edema", "tumour" → "tumor").
 pub fn spelling(word: &str) -> Cow<'_, str> {
-    if word.len() < 4 || !plain(word) {
+    if word.len() < 4 || !plain(word) || !may_be_british(word) {
         return Cow::Borrowed(word);
     }
     static BRITISH: LazyLock<AhoCorasick> = LazyLock::new(|| {
@@ -251,6 +263,17 @@ mod tests {
         ];
         for (name, input, expected) in cases {
             assert_eq!(normalize_phrase(input), expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn every_british_spelling_has_a_screening_pair() {
+        for (british, american) in SPELLINGS {
+            assert!(
+                may_be_british(british),
+                "{british} has none of BRITISH_PAIRS: add one of its letter pairs"
+            );
+            assert_eq!(spelling(british), *american, "{british}");
         }
     }
 

@@ -2,7 +2,6 @@
 //! word, so that matching costs one hash lookup per token plus a short candidate list.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use super::pack::{ContextPack, category_mask};
 use super::{ContextCategory, ContextError, DEFAULT_MAX_SCOPE, Direction};
@@ -50,49 +49,7 @@ struct Phrase {
     roles: Roles,
 }
 
-/// A multiply-rotate hash over 8-byte words (as in rustc's FxHash): token texts are short and
-/// the keys are not attacker-chosen, so a fast hash beats SipHash here.
-#[derive(Default)]
-pub(crate) struct Fx(u64);
-
-const FX_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-impl Fx {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(FX_SEED);
-    }
-}
-
-impl Hasher for Fx {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u8(&mut self, byte: u8) {
-        self.add(u64::from(byte));
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.add(n as u64);
-    }
-}
-
-type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
+type FxMap<K, V> = crate::hashing::FastMap<K, V>;
 
 /// The phrases of a pack, compiled for matching.
 #[derive(Debug, Clone, Default)]

@@ -156,26 +156,7 @@ fn letter_mask(word: &str) -> u64 {
     })
 }
 
-/// A small, fast hasher for the short words of the index (FxHash's multiply-rotate).
-#[derive(Default, Clone, Copy)]
-pub(crate) struct WordHasher(u64);
-
-impl std::hash::Hasher for WordHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word))
-                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-type WordMap = std::collections::HashMap<String, u32, std::hash::BuildHasherDefault<WordHasher>>;
+type WordMap = crate::hashing::FastMap<String, u32>;
 
 impl SearchIndex {
     fn build(entries: &[CodeEntry]) -> SearchIndex {

@@ -65,10 +65,7 @@
 //! beyond the inclusion terms; titles that need both alternatives of an `and`/`or` are rarely
 //! found. Prefer rules where they exist; treat hits as suggestions for review.
 
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
-
-use super::search::{WordHasher, for_each_word, is_stopword};
+use super::search::{for_each_word, is_stopword};
 use super::{CodeEntry, Dictionary, EntryKind};
 use crate::code::CodeSystem;
 use crate::normalize::canonical;
@@ -232,7 +229,7 @@ impl TermHit {
     }
 }
 
-type WordIds = HashMap<Box<str>, u32, BuildHasherDefault<WordHasher>>;
+type WordIds = crate::hashing::FastMap<Box<str>, u32>;
 
 /// One indexed code.
 #[derive(Debug, Clone)]

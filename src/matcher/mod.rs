@@ -11,6 +11,7 @@
 //! Not for ranking or context: those are [`crate::policy`] and [`crate::context`].
 
 pub mod dictionary;
+pub mod literals;
 pub mod terms;
 
 mod evaluate;
@@ -18,8 +19,6 @@ mod evaluate;
 use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::Arc;
-
-use regex::RegexSet;
 
 use crate::abbreviations::Abbreviations;
 use crate::context::ContextIndex;
@@ -31,6 +30,7 @@ use crate::rules::{Rule, RuleSet};
 
 pub use dictionary::DictionaryMatcher;
 use evaluate::evaluate;
+use literals::Gates;
 use terms::{StreamWord, TermSet, WordStream};
 
 /// What found a candidate.
@@ -182,8 +182,9 @@ pub struct RuleMatcher {
     rules: Arc<RuleSet>,
     terms: TermSet,
     owners: Vec<Owner>,
-    /// Every anchor regex of every rule, and which rule and pattern each is.
-    regexes: RegexSet,
+    /// The literals that every anchor regex needs (see [`literals`]), and which rule and
+    /// pattern each regex is.
+    regex_gates: Gates,
     regex_owner: Vec<(usize, usize)>,
 }
 
@@ -244,12 +245,12 @@ impl RuleMatcher {
             terms: count,
             source,
         })?;
-        let regexes = RegexSet::new(&patterns).unwrap_or_else(|_| RegexSet::empty());
+        let regex_gates = Gates::new(patterns.iter().map(String::as_str));
         Ok(RuleMatcher {
             rules,
             terms,
             owners,
-            regexes,
+            regex_gates,
             regex_owner,
         })
     }
@@ -301,9 +302,9 @@ impl RuleMatcher {
         hits.into_iter().unzip()
     }
 
-    /// Regex anchors. One pass of the set over the whole note tells which patterns occur at
-    /// all (usually none); only those are searched, over the whole note too, keeping matches
-    /// that lie within one sentence the matcher reads (not a heading).
+    /// Regex anchors, searched over the whole note, keeping matches that lie within one
+    /// sentence the matcher reads (not a heading). One pass for the literals the patterns
+    /// need (`&` for `I\s*&\s*D`) tells which can occur at all; usually none is searched.
     fn regex_hits(
         &self,
         doc: &Document<'_>,
@@ -313,8 +314,7 @@ impl RuleMatcher {
         if self.regex_owner.is_empty() {
             return;
         }
-        let present = self.regexes.matches(doc.text);
-        for pattern in present.iter() {
+        for pattern in self.regex_gates.open(doc.text) {
             let (rule, p) = self.regex_owner[pattern];
             for m in self.rules.rules()[rule].regex[p].find_iter(doc.text) {
                 let Some(tokens) = tokens_within_sentence(doc, m.start(), m.end()) else {

@@ -29,13 +29,12 @@
 //! ```
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
-use std::hash::BuildHasherDefault;
+use std::collections::HashMap;
 use std::ops::Range;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
-use crate::dictionary::search::WordHasher;
+use crate::hashing::FastSet;
 use crate::normalize::singular;
 
 /// One pattern of the automaton: the terms that share its singular form.
@@ -57,7 +56,7 @@ struct Entry {
 pub struct TermSet {
     automaton: AhoCorasick,
     patterns: Vec<Pattern>,
-    vocabulary: HashSet<Box<str>, BuildHasherDefault<WordHasher>>,
+    vocabulary: FastSet<Box<str>>,
 }
 
 /// An occurrence of a term in a [`WordStream`].
@@ -83,7 +82,7 @@ impl TermSet {
         let mut by_key: HashMap<String, usize> = HashMap::new();
         let mut keys: Vec<String> = Vec::new();
         let mut patterns: Vec<Pattern> = Vec::new();
-        let mut vocabulary: HashSet<Box<str>, BuildHasherDefault<WordHasher>> = HashSet::default();
+        let mut vocabulary: FastSet<Box<str>> = FastSet::default();
         for (words, id) in terms {
             let words = words.as_ref();
             if words.is_empty() {
