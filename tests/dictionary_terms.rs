@@ -125,6 +125,13 @@ fn made_up_sentences_find_their_codes() {
         ),
         ("Pain; no fracture.", &[], &["R52"]),
         ("Pneumonia, right lower lobe.", &["J18.9"], &[]),
+        (
+            "Genetic testing confirmed Huntington's disease.",
+            &["G10"],
+            &[],
+        ),
+        ("Consistent with Huntington disease.", &["G10"], &[]),
+        ("Mantle cell lymphoma.", &["C83.10"], &[]),
     ];
     for &(sentence, expected, unexpected) in cases {
         let words = words(sentence);

@@ -143,6 +143,12 @@ fn dictionary_candidates_fill_gaps_and_follow_context() {
             &["J98.11"],
         ),
         ("rule wins", "ASSESSMENT: Essential hypertension.", &[], &[]),
+        (
+            "a rule for another section does not block",
+            "ASSESSMENT: Huntington disease, confirmed by genetic testing.",
+            &["G10"],
+            &[],
+        ),
     ];
     for (name, note, wanted, unwanted) in cases {
         let with = suggest(&engine, note, true);

@@ -174,11 +174,17 @@ fn sentence_ranges(stream: &WordStream<'_>) -> Vec<Range<usize>> {
 
 impl MatchResult {
     /// Adds the candidates of a second matcher whose rules are numbered after this result's
-    /// (dictionary candidates), leaving out those that overlap an anchor found here.
+    /// (dictionary candidates), leaving out those that overlap an anchor found here, unless
+    /// the anchor's rule is not for its section (a family-history rule's "lymphoma" in the
+    /// assessment says nothing about the lymphoma there).
     pub fn absorb(&mut self, other: MatchResult) {
         let taken: Vec<Range<usize>> = (self.candidates.iter().map(|c| c.tokens.clone()))
             .chain(self.vetoed.iter().map(|v| v.tokens.clone()))
-            .chain(self.partial.iter().map(|p| p.tokens.clone()))
+            .chain(
+                (self.partial.iter())
+                    .filter(|p| !p.out_of_section)
+                    .map(|p| p.tokens.clone()),
+            )
             .collect();
         let first = self.rules.len();
         let overlaps = |t: &Range<usize>| taken.iter().any(|o| o.start < t.end && t.start < o.end);

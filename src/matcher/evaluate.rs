@@ -18,20 +18,22 @@ pub(super) fn evaluate(
     hits: &[Hit<'_>],
     result: &mut MatchResult,
 ) {
-    let partial = |missing: String| Partial {
+    let partial = |missing: String, out_of_section: bool| Partial {
         rule: index,
         tokens: anchor.tokens.clone(),
         sentence: anchor.sentence,
         term: anchor.term.to_string(),
         missing,
+        out_of_section,
     };
     let section = doc.section_of(&doc.sentences[anchor.sentence]).category;
     if (!rule.sections.is_empty() && !rule.sections.contains(&section))
         || rule.ignore_sections.contains(&section)
     {
-        result
-            .partial
-            .push(partial(format!("not coded from the {section} section")));
+        result.partial.push(partial(
+            format!("not coded from the {section} section"),
+            true,
+        ));
         return;
     }
     if let Some(veto) = hits
@@ -55,11 +57,14 @@ pub(super) fn evaluate(
         });
         if !found {
             let wanted: Vec<String> = terms.iter().take(4).map(|t| t.join(" ")).collect();
-            result.partial.push(partial(format!(
-                "needs one of [{}] within the {}",
-                wanted.join(", "),
-                scope_name(*scope)
-            )));
+            result.partial.push(partial(
+                format!(
+                    "needs one of [{}] within the {}",
+                    wanted.join(", "),
+                    scope_name(*scope)
+                ),
+                false,
+            ));
             return;
         }
     }

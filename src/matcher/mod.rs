@@ -110,6 +110,9 @@ pub struct Partial {
     pub term: String,
     /// What was missing.
     pub missing: String,
+    /// True when the rule is not for this section at all (`sections`, `ignore_sections`):
+    /// the rule says nothing about the words here, so dictionary candidates may.
+    pub out_of_section: bool,
 }
 
 /// Everything the matcher found in one note.
