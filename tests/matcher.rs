@@ -120,8 +120,8 @@ fn dictionary_candidates_fill_gaps_and_follow_context() {
         ),
         (
             "order free",
-            "IMPRESSION: Fibrosis of the retroperitoneum is not seen; atelectasis.",
-            &["J98.11"],
+            "IMPRESSION: Fibrosis of the retroperitoneum is not seen; pleurisy.",
+            &["R09.1"],
             &["K68.2"],
         ),
         (
@@ -138,9 +138,9 @@ fn dictionary_candidates_fill_gaps_and_follow_context() {
         ),
         (
             "single word outside diagnoses",
-            "HOSPITAL COURSE: Atelectasis was discussed.",
+            "HOSPITAL COURSE: Pleurisy was discussed.",
             &[],
-            &["J98.11"],
+            &["R09.1"],
         ),
         ("rule wins", "ASSESSMENT: Essential hypertension.", &[], &[]),
         (

@@ -319,7 +319,7 @@ impl Dictionary {
     /// let dictionary = Dictionary::starter().unwrap();
     /// let results = dictionary.search("pnuemonia", 5);
     /// assert_eq!(results[0].1.code, "J18.9");
-    /// let results = dictionary.search("htn", 5);
+    /// let results = dictionary.search("essential htn", 5);
     /// assert_eq!(results[0].1.code, "I10");
     /// ```
     pub fn search(&self, text: &str, limit: usize) -> Vec<(f32, &CodeEntry)> {
