@@ -157,7 +157,7 @@ fn exact(hir: &Hir) -> Option<Vec<Vec<u8>>> {
     match hir.kind() {
         HirKind::Empty | HirKind::Look(_) => Some(vec![Vec::new()]),
         HirKind::Literal(literal) => Some(vec![literal.0.to_ascii_lowercase()]),
-        HirKind::Class(class) => single_letter(class).map(|b| vec![vec![b]]),
+        HirKind::Class(class) => class_literals(class),
         HirKind::Capture(capture) => exact(&capture.sub),
         HirKind::Repetition(rep) if rep.min == 1 && rep.max == Some(1) => exact(&rep.sub),
         HirKind::Repetition(rep) if rep.min == 0 && rep.max == Some(1) => {
@@ -179,17 +179,18 @@ fn exact(hir: &Hir) -> Option<Vec<Vec<u8>>> {
     }
 }
 
-/// A class that is one ASCII character in either case (`[Ii]`, `[&]`): that character.
-/// Classes with anything else, Unicode case variants included (`K` also matches the Kelvin
-/// sign), are not literals.
-fn single_letter(class: &Class) -> Option<u8> {
-    let mut chars: Vec<u8> = Vec::new();
+/// A class of a few characters that are one letter in its cases (`[Ii]`, `[&]`, and `[Ssſ]`
+/// for `(?i)s`, whose Unicode case folding adds the long s): each as a literal, ASCII
+/// lower-cased. Larger classes are not literals.
+fn class_literals(class: &Class) -> Option<Vec<Vec<u8>>> {
+    const MAX_CHARS: usize = 4;
+    let mut chars: Vec<char> = Vec::new();
     match class {
         Class::Unicode(class) => {
             for range in class.ranges() {
                 for c in range.start()..=range.end() {
-                    chars.push(u8::try_from(u32::from(c)).ok().filter(u8::is_ascii)?);
-                    if chars.len() > 2 {
+                    chars.push(c);
+                    if chars.len() > MAX_CHARS {
                         return None;
                     }
                 }
@@ -198,19 +199,23 @@ fn single_letter(class: &Class) -> Option<u8> {
         Class::Bytes(class) => {
             for range in class.ranges() {
                 for b in range.start()..=range.end() {
-                    chars.push(Some(b).filter(u8::is_ascii)?);
-                    if chars.len() > 2 {
+                    chars.push(Some(char::from(b)).filter(char::is_ascii)?);
+                    if chars.len() > MAX_CHARS {
                         return None;
                     }
                 }
             }
         }
     }
-    let first = chars.first()?.to_ascii_lowercase();
-    chars
+    let mut set: Vec<Vec<u8>> = chars
         .iter()
-        .all(|c| c.to_ascii_lowercase() == first)
-        .then_some(first)
+        .map(|c| c.to_ascii_lowercase().to_string().into_bytes())
+        .collect();
+    set.sort();
+    set.dedup();
+    // Only the case variants of one character: `[a-d]` is not a literal.
+    let ascii: Vec<&Vec<u8>> = set.iter().filter(|l| l.is_ascii()).collect();
+    (ascii.len() <= 1 && !set.is_empty()).then_some(set)
 }
 
 /// Every string of `a` followed by every string of `b`, when that stays a small set.
@@ -263,11 +268,11 @@ mod tests {
             ("word", r"(?i)\bBMI\b", Some(&["bmi"])),
             ("case-sensitive", r"\bPAD\b", Some(&["pad"])),
             ("rare inner literal", r"(?i)\bI\s*&\s*D\b", Some(&["&"])),
-            // `(?i)s` also matches the long s `ſ`: the literal starts after it.
+            // `(?i)s` also matches the long s `ſ`: both spellings are literals.
             (
                 "alternation",
                 r"(?i)\b(?:total time|spent)\b\s*\d+",
-                Some(&["total time", "pent"]),
+                Some(&["total time", "spent", "ſpent"]),
             ),
             (
                 "optional suffix",
@@ -278,7 +283,12 @@ mod tests {
             ("suffix", r"\d+\s*cm", Some(&["cm"])),
             ("no literal", r"\d+\s*[a-z]+", None),
             ("optional only", r"(?:abc)?\d", None),
-            ("kelvin sign makes k no literal", r"(?i)k\d", None),
+            (
+                "k and the Kelvin sign",
+                r"(?i)k\d",
+                Some(&["k", "\u{212A}"]),
+            ),
+            ("a range is no literal", r"[a-d]\d", None),
             ("bad pattern", r"(", None),
         ];
         for (name, pattern, expected) in cases {
