@@ -319,7 +319,7 @@ impl Dictionary {
     /// let dictionary = Dictionary::starter().unwrap();
     /// let results = dictionary.search("pnuemonia", 5);
     /// assert_eq!(results[0].1.code, "J18.9");
-    /// let results = dictionary.search("essential htn", 5);
+    /// let results = dictionary.search("htn", 5);
     /// assert_eq!(results[0].1.code, "I10");
     /// ```
     pub fn search(&self, text: &str, limit: usize) -> Vec<(f32, &CodeEntry)> {
@@ -412,8 +412,11 @@ impl Dictionary {
                 .collect();
             let order = |a: &(f32, u32), b: &(f32, u32)| {
                 let (ea, eb) = (&self.entries[a.1 as usize], &self.entries[b.1 as usize]);
+                // On a tie, the less specific code first: for an unqualified query ("htn") the
+                // index's default (I10) rather than a qualified sibling (I1A.0 resistant).
                 b.0.total_cmp(&a.0)
                     .then(eb.billable.cmp(&ea.billable))
+                    .then(ea.code.len().cmp(&eb.code.len()))
                     .then(ea.title.len().cmp(&eb.title.len()))
                     .then(a.1.cmp(&b.1))
             };
