@@ -192,16 +192,13 @@ fn apply_combinations(
             .collect();
         if !missing.is_empty() {
             let ids: Vec<&str> = missing.iter().map(|m| m.as_str()).collect();
-            rejected.push(Rejected {
-                code: s.code.clone(),
-                system: s.system,
-                rule: s.rule.clone(),
-                reason: format!(
+            rejected.push(rejection(
+                s,
+                format!(
                     "combination code needs {} documented as well",
                     ids.join(", ")
                 ),
-                evidence: s.evidence[0].clone(),
-            });
+            ));
             return false;
         }
         replaced.extend(
@@ -220,17 +217,25 @@ fn apply_combinations(
             .iter()
             .find(|(id, _)| s.evidence.iter().all(|e| &e.rule == id));
         if let Some((_, code)) = by {
-            rejected.push(Rejected {
-                code: s.code.clone(),
-                system: s.system,
-                rule: s.rule.clone(),
-                reason: format!("replaced by the combination code {code}"),
-                evidence: s.evidence[0].clone(),
-            });
+            rejected.push(rejection(
+                s,
+                format!("replaced by the combination code {code}"),
+            ));
             return false;
         }
         true
     });
+}
+
+/// A suggestion turned into a rejected candidate, quoting its first evidence.
+fn rejection(s: &Suggestion, reason: String) -> Rejected {
+    Rejected {
+        code: s.code.clone(),
+        system: s.system,
+        rule: s.rule.clone(),
+        reason,
+        evidence: s.evidence[0].clone(),
+    }
 }
 
 /// A more specific code wins over an unspecified one of the same category when their evidence
@@ -265,13 +270,10 @@ fn prefer_specific(suggestions: &mut Vec<Suggestion>, rejected: &mut Vec<Rejecte
     }
     for (i, code) in dropped.into_iter().rev() {
         let s = suggestions.remove(i);
-        rejected.push(Rejected {
-            code: s.code.clone(),
-            system: s.system,
-            rule: s.rule.clone(),
-            reason: format!("the same words support the more specific code {code}"),
-            evidence: s.evidence[0].clone(),
-        });
+        rejected.push(rejection(
+            &s,
+            format!("the same words support the more specific code {code}"),
+        ));
     }
 }
 
