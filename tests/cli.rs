@@ -100,6 +100,62 @@ fn one_bad_file_does_not_lose_the_others() {
     assert!(stderr(&out).contains("1 of 2 note(s) could not be coded"));
 }
 
+/// A batch larger than the chunk the CLI codes at a time (256 notes) is written in input order,
+/// with one CSV header, every note's rows, and a summary that counts every note.
+#[test]
+fn a_large_batch_is_written_in_order_in_every_format() {
+    let dir = temp_dir("batch");
+    let conditions = [("Hypertension", "I10"), ("Asthma", "J45.909")];
+    let mut lines = String::new();
+    for i in 0..600 {
+        let (text, _) = conditions[i % 2];
+        let line =
+            serde_json::json!({"id": format!("n{i}"), "text": format!("ASSESSMENT: {text}.")});
+        lines.push_str(&format!("{line}\n"));
+    }
+    lines.push_str("{\"id\": \"bad\"}\n");
+    let notes = write(&dir, "notes.jsonl", lines.as_bytes());
+
+    let out = medcode(&["suggest", "--format", "json", &notes], None);
+    assert!(!out.status.success(), "one record has no text");
+    assert!(
+        stderr(&out).contains("601 note(s): 600 coded, 1 error(s)"),
+        "{}",
+        stderr(&out)
+    );
+    let reports: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(reports.len(), 600);
+    for (i, report) in reports.iter().enumerate() {
+        assert_eq!(report["note_id"], format!("n{i}"));
+        let (_, code) = conditions[i % 2];
+        assert!(
+            report["suggestions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s["code"] == code),
+            "{report}"
+        );
+    }
+
+    let out = medcode(&["suggest", "--format", "csv", "-q", &notes], None);
+    let csv = stdout(&out);
+    assert_eq!(csv.matches("note_id,code,").count(), 1, "one header");
+    let ids: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    let mut expected: Vec<String> = (0..600).map(|i| format!("n{i}")).collect();
+    expected.dedup();
+    let mut seen = ids.clone();
+    seen.dedup();
+    assert_eq!(seen, expected, "every note's rows, in input order");
+}
+
 #[test]
 fn size_limit_is_enforced_with_a_clear_error() {
     let dir = temp_dir("size");

@@ -1,6 +1,7 @@
 //! `medcode suggest`: one note, many files, a directory, a glob, or JSONL; in parallel, in input
-//! order, with a progress bar on a terminal and a summary at the end. One bad note is reported
-//! and skipped; the others are still coded and written.
+//! order, with a progress bar on a terminal and a summary at the end. Reports are written as the
+//! batch goes, a chunk of notes at a time (the HTML page, one for all notes, at the end). One bad
+//! note is reported and skipped; the others are still coded and written.
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -73,42 +74,64 @@ pub(super) fn run(
     let sources = sources(&args.inputs)?;
     let started = Instant::now();
     let progress = progress_bar(sources.len(), args.quiet);
-    let results: Vec<Result<Coded, String>> = sources
-        .par_iter()
-        .map(|source| {
-            let result = code_one(&engine, source, &options, args.max_note_size);
-            progress.inc(1);
-            result
-        })
-        .collect();
-    progress.finish_and_clear();
-    let mut out: Box<dyn Write> = match &args.output {
+    let out: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(path)
                 .with_context(|| format!("{}: cannot create", path.display()))?,
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
-    write_results(
-        &mut out,
-        &results,
-        args.format,
-        use_color(args.color) && args.output.is_none(),
-    )?;
-    out.flush()?;
-    let failed = results.iter().filter(|r| r.is_err()).count();
-    for error in results.iter().filter_map(|r| r.as_ref().err()) {
+    let color = use_color(args.color) && args.output.is_none();
+    let mut sink = Sink::new(out, args.format, color)?;
+    let mut tally = Tally::default();
+    let mut errors: Vec<String> = Vec::new();
+    // In chunks, so that a large batch is written as it goes (a batch that is stopped keeps what
+    // was coded, and memory holds one chunk of reports, not all of them) while the notes of a
+    // chunk are coded in parallel and written in input order.
+    for chunk in sources.chunks(CHUNK) {
+        let results: Vec<Result<Coded, String>> = chunk
+            .par_iter()
+            .map(|source| {
+                let result = code_one(&engine, source, &options, args.max_note_size);
+                progress.inc(1);
+                result
+            })
+            .collect();
+        for result in results {
+            match result {
+                Ok(coded) => {
+                    tally.add(&coded);
+                    sink.write(coded)?;
+                }
+                Err(error) => errors.push(error),
+            }
+        }
+        sink.flush()?;
+    }
+    progress.finish_and_clear();
+    sink.finish()?;
+    for error in &errors {
         eprintln!("error: {error}");
     }
     if !args.quiet && sources.len() > 1 {
-        eprintln!("{}", summary(&results, started.elapsed().as_secs_f64()));
+        eprintln!(
+            "{}",
+            tally.summary(errors.len(), started.elapsed().as_secs_f64())
+        );
     }
-    if failed > 0 {
-        eprintln!("{failed} of {} note(s) could not be coded", results.len());
+    if !errors.is_empty() {
+        eprintln!(
+            "{} of {} note(s) could not be coded",
+            errors.len(),
+            sources.len()
+        );
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// Notes coded in parallel before their reports are written.
+const CHUNK: usize = 256;
 
 fn parse_systems(list: Option<&str>) -> anyhow::Result<Option<Vec<CodeSystem>>> {
     let Some(list) = list else { return Ok(None) };
@@ -226,112 +249,156 @@ fn progress_bar(len: usize, quiet: bool) -> indicatif::ProgressBar {
     bar
 }
 
-fn write_results(
-    out: &mut dyn Write,
-    results: &[Result<Coded, String>],
-    format: Format,
-    color: bool,
-) -> anyhow::Result<()> {
-    let coded = results.iter().filter_map(|r| r.as_ref().ok());
-    match format {
-        Format::Text => {
-            for c in coded {
-                out.write_all(text::render(&c.report, color).as_bytes())?;
+/// Where reports go, in the chosen format, one note at a time.
+enum Sink {
+    Text {
+        out: Box<dyn Write>,
+        color: bool,
+    },
+    Json(Box<dyn Write>),
+    Csv(Box<csv::Writer<Box<dyn Write>>>),
+    /// One page for all notes: kept until the end.
+    Html {
+        out: Box<dyn Write>,
+        notes: Vec<Coded>,
+    },
+}
+
+impl Sink {
+    fn new(out: Box<dyn Write>, format: Format, color: bool) -> anyhow::Result<Sink> {
+        Ok(match format {
+            Format::Text => Sink::Text { out, color },
+            Format::Json => Sink::Json(out),
+            Format::Csv => {
+                let mut writer = csv::Writer::from_writer(out);
+                writer.write_record(CSV_HEADER)?;
+                Sink::Csv(Box::new(writer))
             }
-        }
-        Format::Json => {
-            for c in coded {
-                serde_json::to_writer(&mut *out, &c.report)?;
+            Format::Html => Sink::Html {
+                out,
+                notes: Vec::new(),
+            },
+        })
+    }
+
+    fn write(&mut self, coded: Coded) -> anyhow::Result<()> {
+        match self {
+            Sink::Text { out, color } => {
+                out.write_all(text::render(&coded.report, *color).as_bytes())?
+            }
+            Sink::Json(out) => {
+                serde_json::to_writer(&mut *out, &coded.report)?;
                 out.write_all(b"\n")?;
             }
+            Sink::Csv(writer) => write_csv(writer, &coded.report)?,
+            Sink::Html { notes, .. } => notes.push(coded),
         }
-        Format::Html => {
-            let pages: Vec<(&Report, &str)> = coded.map(|c| (&c.report, c.text.as_str())).collect();
+        Ok(())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Sink::Text { out, .. } | Sink::Json(out) | Sink::Html { out, .. } => out.flush(),
+            Sink::Csv(writer) => writer.flush(),
+        }
+    }
+
+    /// Writes what is kept (the HTML page) and flushes.
+    fn finish(mut self) -> anyhow::Result<()> {
+        if let Sink::Html { out, notes } = &mut self {
+            let pages: Vec<(&Report, &str)> =
+                notes.iter().map(|c| (&c.report, c.text.as_str())).collect();
             out.write_all(html::render(&pages).as_bytes())?;
         }
-        Format::Csv => write_csv(out, coded)?,
+        self.flush()?;
+        Ok(())
+    }
+}
+
+/// The CSV columns: one row per suggestion, with its first piece of evidence.
+const CSV_HEADER: [&str; 15] = [
+    "note_id",
+    "code",
+    "system",
+    "title",
+    "status",
+    "confidence",
+    "units",
+    "rule",
+    "evidence",
+    "line",
+    "column",
+    "byte_start",
+    "byte_end",
+    "section",
+    "reason",
+];
+
+/// One row per suggestion of `report`.
+fn write_csv(writer: &mut csv::Writer<Box<dyn Write>>, report: &Report) -> anyhow::Result<()> {
+    for s in &report.suggestions {
+        let e = &s.evidence[0];
+        let status = serde_json::to_value(s.status)?;
+        writer.write_record([
+            report.note_id.as_str(),
+            &s.code,
+            s.system.name(),
+            &s.title,
+            status.as_str().unwrap_or_default(),
+            &format!("{:.2}", s.confidence),
+            &s.units.map(|u| u.to_string()).unwrap_or_default(),
+            &s.rule,
+            &e.text,
+            &e.start.line.to_string(),
+            &e.start.column.to_string(),
+            &e.span.start.to_string(),
+            &e.span.end.to_string(),
+            e.section.name(),
+            &s.reason,
+        ])?;
     }
     Ok(())
 }
 
-/// One row per suggestion, with its first piece of evidence.
-fn write_csv<'a>(
-    out: &mut dyn Write,
-    coded: impl Iterator<Item = &'a Coded>,
-) -> anyhow::Result<()> {
-    let mut writer = csv::Writer::from_writer(out);
-    writer.write_record([
-        "note_id",
-        "code",
-        "system",
-        "title",
-        "status",
-        "confidence",
-        "units",
-        "rule",
-        "evidence",
-        "line",
-        "column",
-        "byte_start",
-        "byte_end",
-        "section",
-        "reason",
-    ])?;
-    for c in coded {
-        for s in &c.report.suggestions {
-            let e = &s.evidence[0];
-            let status = serde_json::to_value(s.status)?;
-            writer.write_record([
-                c.report.note_id.as_str(),
-                &s.code,
-                s.system.name(),
-                &s.title,
-                status.as_str().unwrap_or_default(),
-                &format!("{:.2}", s.confidence),
-                &s.units.map(|u| u.to_string()).unwrap_or_default(),
-                &s.rule,
-                &e.text,
-                &e.start.line.to_string(),
-                &e.start.column.to_string(),
-                &e.span.start.to_string(),
-                &e.span.end.to_string(),
-                e.section.name(),
-                &s.reason,
-            ])?;
-        }
-    }
-    writer.flush()?;
-    Ok(())
+/// What a batch produced, for the summary line.
+#[derive(Default)]
+struct Tally {
+    coded: usize,
+    bytes: usize,
+    per_system: [usize; CodeSystem::ALL.len()],
+    rejected: usize,
 }
 
-fn summary(results: &[Result<Coded, String>], seconds: f64) -> String {
-    let coded: Vec<&Coded> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
-    let bytes: usize = coded.iter().map(|c| c.text.len()).sum();
-    let per_system: Vec<String> = CodeSystem::ALL
-        .iter()
-        .map(|system| {
-            let n: usize = coded
+impl Tally {
+    fn add(&mut self, coded: &Coded) {
+        self.coded += 1;
+        self.bytes += coded.text.len();
+        for (n, system) in self.per_system.iter_mut().zip(CodeSystem::ALL) {
+            *n += coded
+                .report
+                .suggestions
                 .iter()
-                .map(|c| {
-                    c.report
-                        .suggestions
-                        .iter()
-                        .filter(|s| s.system == *system)
-                        .count()
-                })
-                .sum();
-            format!("{system} {n}")
-        })
-        .collect();
-    let rejected: usize = coded.iter().map(|c| c.report.rejected.len()).sum();
-    format!(
-        "{} note(s): {} coded, {} error(s); suggestions: {}; rejected {rejected}; {:.2} s, {:.1} notes/s, {:.2} MB/s",
-        results.len(),
-        coded.len(),
-        results.len() - coded.len(),
-        per_system.join(", "),
-        seconds,
-        results.len() as f64 / seconds.max(1e-9),
-        bytes as f64 / 1e6 / seconds.max(1e-9)
-    )
+                .filter(|s| s.system == system)
+                .count();
+        }
+        self.rejected += coded.report.rejected.len();
+    }
+
+    fn summary(&self, errors: usize, seconds: f64) -> String {
+        let notes = self.coded + errors;
+        let per_system: Vec<String> = CodeSystem::ALL
+            .iter()
+            .zip(self.per_system)
+            .map(|(system, n)| format!("{system} {n}"))
+            .collect();
+        format!(
+            "{notes} note(s): {} coded, {errors} error(s); suggestions: {}; rejected {}; {:.2} s, {:.1} notes/s, {:.2} MB/s",
+            self.coded,
+            per_system.join(", "),
+            self.rejected,
+            seconds,
+            notes as f64 / seconds.max(1e-9),
+            self.bytes as f64 / 1e6 / seconds.max(1e-9)
+        )
+    }
 }
