@@ -235,9 +235,9 @@ struct DictionaryFile {
 
 /// A set of codes, looked up by system and code.
 ///
-/// Entries are kept sorted by system and code, so lookups are binary searches and the
-/// descendants of an ICD-10-CM code are a contiguous run. The text-search index is built on
-/// first use ([`Dictionary::search`]).
+/// Entries are kept sorted by system and code, so the descendants of an ICD-10-CM code are a
+/// contiguous run. Exact lookups ([`Dictionary::get`]) go through a hash index of the codes, and
+/// the text-search index ([`Dictionary::search`]); both are built on first use.
 #[derive(Debug, Clone, Default)]
 pub struct Dictionary {
     release: String,
@@ -245,6 +245,40 @@ pub struct Dictionary {
     headings: Vec<CodeEntry>,
     sources: Vec<SourceFile>,
     search_index: OnceLock<search::SearchIndex>,
+    code_index: OnceLock<CodeIndex>,
+}
+
+/// Entry positions by system and code. A lookup is one hash probe, where a binary search over
+/// the full ICD-10-CM set makes 17 string comparisons, each likely a cache miss; the pipeline
+/// looks codes up for every candidate and every check. The table holds positions only and hashes
+/// the entries' own codes, so no code is stored twice.
+#[derive(Debug, Clone, Default)]
+struct CodeIndex(hashbrown::HashTable<u32>);
+
+impl CodeIndex {
+    fn new(entries: &[CodeEntry]) -> CodeIndex {
+        let mut table = hashbrown::HashTable::with_capacity(entries.len());
+        for (i, entry) in entries.iter().enumerate() {
+            table.insert_unique(code_hash(entry.system, &entry.code), i as u32, |&j| {
+                let e = &entries[j as usize];
+                code_hash(e.system, &e.code)
+            });
+        }
+        CodeIndex(table)
+    }
+
+    fn get(&self, entries: &[CodeEntry], system: CodeSystem, code: &str) -> Option<usize> {
+        self.0
+            .find(code_hash(system, code), |&i| {
+                entries[i as usize].key() == (system, code)
+            })
+            .map(|&i| i as usize)
+    }
+}
+
+fn code_hash(system: CodeSystem, code: &str) -> u64 {
+    use std::hash::BuildHasher;
+    crate::hashing::FastState::default().hash_one((system, code))
 }
 
 impl Dictionary {
@@ -316,6 +350,7 @@ impl Dictionary {
     /// [`Dictionary::extend`] to add many.
     pub fn insert(&mut self, entry: CodeEntry) {
         self.search_index = OnceLock::new();
+        self.code_index = OnceLock::new();
         match self.position(entry.system, &entry.code) {
             Ok(i) => self.entries[i] = entry,
             Err(i) => self.entries.insert(i, entry),
@@ -326,6 +361,7 @@ impl Dictionary {
     /// already in the dictionary.
     pub fn extend(&mut self, entries: impl IntoIterator<Item = CodeEntry>) {
         self.search_index = OnceLock::new();
+        self.code_index = OnceLock::new();
         // Stable sort keeps insertion order among equal keys; keep the last of each run.
         let mut all = std::mem::take(&mut self.entries);
         all.extend(entries);
@@ -360,7 +396,12 @@ impl Dictionary {
     /// Looks a code up, exactly as written in the code set (see [`Dictionary::lookup`] for a
     /// forgiving lookup).
     pub fn get(&self, system: CodeSystem, code: &str) -> Option<&CodeEntry> {
-        self.position(system, code).ok().map(|i| &self.entries[i])
+        let index = self
+            .code_index
+            .get_or_init(|| CodeIndex::new(&self.entries));
+        index
+            .get(&self.entries, system, code)
+            .map(|i| &self.entries[i])
     }
 
     /// The release this dictionary came from (e.g. `ICD-10-CM 2026; HCPCS 2026 JAN`).
@@ -525,6 +566,32 @@ fn heading_range(heading: &CodeEntry) -> (&str, &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The code index is built on the first lookup and rebuilt after the entries change.
+    #[test]
+    fn lookups_see_entries_added_after_the_first_lookup() {
+        let icd = |code: &str| CodeEntry::new(CodeSystem::Icd10Cm, code, "title");
+        let mut dictionary = Dictionary::from_entries("test", vec![icd("I10"), icd("E11.9")]);
+        assert!(dictionary.get(CodeSystem::Icd10Cm, "I10").is_some());
+        assert!(
+            dictionary.get(CodeSystem::Hcpcs, "I10").is_none(),
+            "the system is part of the key"
+        );
+        dictionary.insert(icd("A00.0"));
+        dictionary.extend([CodeEntry::new(CodeSystem::Hcpcs, "J1885", "drug")]);
+        for (system, code) in [
+            (CodeSystem::Icd10Cm, "A00.0"),
+            (CodeSystem::Icd10Cm, "E11.9"),
+            (CodeSystem::Icd10Cm, "I10"),
+            (CodeSystem::Hcpcs, "J1885"),
+        ] {
+            assert_eq!(
+                dictionary.get(system, code).map(|e| e.code.as_str()),
+                Some(code)
+            );
+        }
+        assert!(dictionary.get(CodeSystem::Icd10Cm, "I11").is_none());
+    }
 
     #[test]
     fn starter_dictionary_loads_and_finds_codes() {
