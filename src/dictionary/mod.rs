@@ -497,10 +497,11 @@ impl Dictionary {
     }
 
     fn heading_of(&self, code: &str, kind: EntryKind) -> Option<&CodeEntry> {
-        let category: String = code.chars().take(3).collect();
+        let end = code.char_indices().nth(3).map_or(code.len(), |(i, _)| i);
+        let category = &code[..end];
         self.headings.iter().filter(|h| h.kind == kind).find(|h| {
             let (first, last) = heading_range(h);
-            first <= category.as_str() && category.as_str() <= last
+            first <= category && category <= last
         })
     }
 
