@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use medcode::abbreviations::Abbreviations;
 use medcode::context::ContextEngine;
-use medcode::dictionary::{Dictionary, TermIndex};
+use medcode::dictionary::Dictionary;
 use medcode::fuzzy::FuzzyIndex;
 use medcode::matcher::{DictionaryMatcher, Matcher, RuleMatcher};
 use medcode::normalize::normalize_document;
@@ -66,7 +66,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let context = ContextEngine::builtin()?;
     let start = Instant::now();
     let matcher = RuleMatcher::new(std::sync::Arc::clone(&rules), &abbreviations)?;
-    let terms = std::sync::Arc::new(TermIndex::build(&dictionary));
+    let terms = dictionary.term_index();
     let fuzzy = FuzzyIndex::new(matcher.vocabulary(), terms.words());
     let built = start.elapsed();
     let dictionary = std::sync::Arc::new(dictionary);

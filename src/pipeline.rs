@@ -20,7 +20,6 @@ use std::sync::Arc;
 use crate::abbreviations::{AbbreviationError, Abbreviations};
 use crate::code::CodeSystem;
 use crate::context::{ContextEngine, ContextError};
-use crate::dictionary::TermIndex;
 use crate::dictionary::{CodeCheck, check_codes};
 use crate::dictionary::{Dictionary, DictionaryError};
 use crate::document::Document;
@@ -160,7 +159,7 @@ impl Engine {
         let rules = Arc::new(rules);
         let dictionary = Arc::new(dictionary);
         let matcher = RuleMatcher::new(Arc::clone(&rules), &abbreviations)?;
-        let terms = Arc::new(TermIndex::build(&dictionary));
+        let terms = dictionary.term_index();
         let fuzzy = FuzzyIndex::new(matcher.vocabulary(), terms.words());
         let candidates = DictionaryMatcher::new(terms, Arc::clone(&dictionary), rules.len());
         Ok(Engine {

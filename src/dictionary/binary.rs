@@ -9,7 +9,10 @@
 //! | 4 | format version ([`FORMAT_VERSION`]) |
 //! | 8 | payload length |
 //! | 4 | CRC-32 of the payload |
-//! | n | payload: release, source files, headings and entries, serialised with postcard |
+//! | n | payload: release, source files, headings, entries and the term index, serialised with postcard |
+//!
+//! The term index ([`super::TermIndex`]) is stored so that loading does not rebuild it; see
+//! [`super::terms::StoredTerms`] for when a stored index is used.
 //!
 //! Saving writes a temporary file in the target's directory and renames it over the target,
 //! so an interrupted or failed save never replaces a good dictionary with a partial one.
@@ -21,6 +24,7 @@ use std::time::UNIX_EPOCH;
 
 use serde::{Deserialize, Serialize};
 
+use super::terms::StoredTerms;
 use super::{CodeEntry, Dictionary, DictionaryError};
 
 /// The first bytes of every medcode dictionary file.
@@ -28,7 +32,7 @@ pub const MAGIC: [u8; 8] = *b"MEDCODE\x1a";
 
 /// The version of the payload layout. Bump it whenever [`CodeEntry`] or what it contains
 /// changes shape; the `format_fingerprint` test fails until you do.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 const HEADER_LEN: usize = 8 + 4 + 8 + 4;
 
@@ -70,6 +74,7 @@ struct PayloadRef<'a> {
     sources: &'a [SourceFile],
     headings: &'a [CodeEntry],
     entries: &'a [CodeEntry],
+    terms: Option<StoredTerms>,
 }
 
 #[derive(Deserialize)]
@@ -78,6 +83,7 @@ struct Payload {
     sources: Vec<SourceFile>,
     headings: Vec<CodeEntry>,
     entries: Vec<CodeEntry>,
+    terms: Option<StoredTerms>,
 }
 
 impl Dictionary {
@@ -91,6 +97,7 @@ impl Dictionary {
             sources: &self.sources,
             headings: &self.headings,
             entries: &self.entries,
+            terms: Some(StoredTerms::new(&self.term_index())),
         })
         .map_err(|e| DictionaryError::Corrupt {
             path: "<memory>".to_string(),
@@ -190,6 +197,16 @@ impl Dictionary {
             dictionary.entries = payload.entries;
         } else {
             dictionary.extend(payload.entries);
+        }
+        let terms = payload.terms.map(StoredTerms::into_index).transpose();
+        match terms.map_err(|reason| DictionaryError::Corrupt {
+            path: path.to_string(),
+            reason: format!("the stored term index is inconsistent: {reason}"),
+        })? {
+            Some(Some(index)) if sorted => {
+                dictionary.term_index = std::sync::OnceLock::from(std::sync::Arc::new(index));
+            }
+            _ => tracing::debug!("{path}: no usable stored term index; it is built on first use"),
         }
         Ok(dictionary)
     }
@@ -318,15 +335,41 @@ mod tests {
         );
     }
 
-    /// Fails when the stored shape changes: bump FORMAT_VERSION, then update the constant.
+    /// A loaded file brings its term index; adding CPT entries (the starter's own-words
+    /// descriptions) keeps it, adding an indexed code drops it, and it is then rebuilt with the
+    /// new code in it.
+    #[test]
+    fn the_stored_term_index_is_used_until_indexed_entries_change() {
+        let mut billable = CodeEntry::new(CodeSystem::Icd10Cm, "R51.9", "Headache, unspecified");
+        billable.billable = true;
+        let dictionary = Dictionary::from_entries("sample", vec![billable]);
+        let mut loaded = Dictionary::from_bytes("t", &dictionary.to_bytes().unwrap()).unwrap();
+        assert!(loaded.term_index.get().is_some(), "loaded with the file");
+        assert_eq!(loaded.term_index().len(), 1);
+        let cpt = Dictionary::from_entries(
+            "cpt",
+            vec![CodeEntry::new(CodeSystem::Cpt, "99213", "office visit")],
+        );
+        loaded.fill_missing(&cpt);
+        assert!(loaded.term_index.get().is_some(), "CPT is not indexed");
+        let mut migraine = CodeEntry::new(CodeSystem::Icd10Cm, "G43.909", "Migraine, unspecified");
+        migraine.billable = true;
+        loaded.insert(migraine);
+        assert!(loaded.term_index.get().is_none());
+        assert_eq!(loaded.term_index().len(), 2);
+    }
+
+    /// Fails when the stored bytes change: bump FORMAT_VERSION, then update the constant. The
+    /// bytes include the term index, so a change to the index build trips it too.
     #[test]
     fn format_fingerprint() {
         let bytes = sample().to_bytes().unwrap();
         let fingerprint = crc32fast::hash(&bytes[HEADER_LEN..]);
         assert_eq!(
             (FORMAT_VERSION, fingerprint),
-            (1, 0xac95_728e),
-            "the stored format changed: bump FORMAT_VERSION and update this fingerprint"
+            (2, 0x627d_a100),
+            "the stored bytes changed: bump FORMAT_VERSION (or TERMS_VERSION, when only the term \
+             index changed, see terms_fingerprint) and update this fingerprint"
         );
     }
 

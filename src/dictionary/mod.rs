@@ -246,6 +246,7 @@ pub struct Dictionary {
     sources: Vec<SourceFile>,
     search_index: OnceLock<search::SearchIndex>,
     code_index: OnceLock<CodeIndex>,
+    term_index: OnceLock<std::sync::Arc<TermIndex>>,
 }
 
 /// Entry positions by system and code. A lookup is one hash probe, where a binary search over
@@ -351,6 +352,9 @@ impl Dictionary {
     pub fn insert(&mut self, entry: CodeEntry) {
         self.search_index = OnceLock::new();
         self.code_index = OnceLock::new();
+        if entry.system != CodeSystem::Cpt {
+            self.term_index = OnceLock::new();
+        }
         match self.position(entry.system, &entry.code) {
             Ok(i) => self.entries[i] = entry,
             Err(i) => self.entries.insert(i, entry),
@@ -364,7 +368,13 @@ impl Dictionary {
         self.code_index = OnceLock::new();
         // Stable sort keeps insertion order among equal keys; keep the last of each run.
         let mut all = std::mem::take(&mut self.entries);
+        let before = all.len();
         all.extend(entries);
+        // CPT is not in the term index: adding the starter's CPT entries to an imported
+        // dictionary keeps the index stored with it.
+        if all[before..].iter().any(|e| e.system != CodeSystem::Cpt) {
+            self.term_index = OnceLock::new();
+        }
         all.reverse();
         all.sort_by(|a, b| a.key().cmp(&b.key()));
         all.dedup_by(|later, earlier| later.key() == earlier.key());
@@ -391,6 +401,16 @@ impl Dictionary {
     fn position(&self, system: CodeSystem, code: &str) -> Result<usize, usize> {
         self.entries
             .binary_search_by(|e| e.key().cmp(&(system, code)))
+    }
+
+    /// The index of the titles' and inclusion terms' content words, for dictionary-driven
+    /// candidates (see [`TermIndex`]): the one stored in the dictionary file when it was loaded
+    /// with one and the entries have not changed since, else built now (once).
+    pub fn term_index(&self) -> std::sync::Arc<TermIndex> {
+        std::sync::Arc::clone(
+            self.term_index
+                .get_or_init(|| std::sync::Arc::new(TermIndex::build(self))),
+        )
     }
 
     /// Looks a code up, exactly as written in the code set (see [`Dictionary::lookup`] for a

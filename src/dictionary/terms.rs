@@ -65,6 +65,12 @@
 //! beyond the inclusion terms; titles that need both alternatives of an `and`/`or` are rarely
 //! found. Prefer rules where they exist; treat hits as suggestions for review.
 
+mod store;
+
+pub use store::{StoredTerms, TERMS_VERSION};
+
+use serde::{Deserialize, Serialize};
+
 use super::search::{for_each_word, is_stopword};
 use super::{CodeEntry, Dictionary, EntryKind};
 use crate::code::CodeSystem;
@@ -232,7 +238,7 @@ impl TermHit {
 type WordIds = crate::hashing::FastMap<Box<str>, u32>;
 
 /// One indexed code.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct IndexedCode {
     system: CodeSystem,
     code: Box<str>,
@@ -241,7 +247,7 @@ struct IndexedCode {
 
 /// One indexed text: its words are `words[start..start + required + optional]`, the required
 /// ones first, each run sorted by id.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 struct Entry {
     code: u32,
     start: u32,
@@ -989,7 +995,7 @@ mod tests {
     }
 
     /// A small dictionary; "pain" is made common (over [`SINGLE_WORD_MAX_DF`] entries).
-    fn dictionary() -> Dictionary {
+    pub(super) fn dictionary() -> Dictionary {
         let mut entries = vec![
             heading("E11", "Type 2 diabetes mellitus"),
             icd("E11.65", "Type 2 diabetes mellitus with hyperglycemia"),
