@@ -100,7 +100,7 @@ fn one_bad_file_does_not_lose_the_others() {
     assert!(stderr(&out).contains("1 of 2 note(s) could not be coded"));
 }
 
-/// A batch larger than the chunk the CLI codes at a time (256 notes) is written in input order,
+/// A batch larger than the chunk the CLI codes at a time (512 notes) is written in input order,
 /// with one CSV header, every note's rows, and a summary that counts every note.
 #[test]
 fn a_large_batch_is_written_in_order_in_every_format() {

@@ -74,42 +74,40 @@ pub(super) fn run(
     let sources = sources(&args.inputs)?;
     let started = Instant::now();
     let progress = progress_bar(sources.len(), args.quiet);
-    let out: Box<dyn Write> = match &args.output {
+    let out: Box<dyn Write + Send> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(path)
                 .with_context(|| format!("{}: cannot create", path.display()))?,
         )),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
     };
     let color = use_color(args.color) && args.output.is_none();
-    let mut sink = Sink::new(out, args.format, color)?;
-    let mut tally = Tally::default();
-    let mut errors: Vec<String> = Vec::new();
+    let sink = Sink::new(out, args.format, color)?;
     // In chunks, so that a large batch is written as it goes (a batch that is stopped keeps what
-    // was coded, and memory holds one chunk of reports, not all of them) while the notes of a
-    // chunk are coded in parallel and written in input order.
-    for chunk in sources.chunks(CHUNK) {
-        let results: Vec<Result<Coded, String>> = chunk
-            .par_iter()
-            .map(|source| {
-                let result = code_one(&engine, source, &options, args.max_note_size);
-                progress.inc(1);
-                result
-            })
-            .collect();
-        for result in results {
-            match result {
-                Ok(coded) => {
-                    tally.add(&coded);
-                    sink.write(coded)?;
-                }
-                Err(error) => errors.push(error),
+    // was coded, and memory holds a few chunks of reports, not all of them). The notes of a chunk
+    // are coded in parallel; a writer thread writes the previous chunk meanwhile, in input order.
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Result<Coded, String>>>(1);
+    let (tally, errors) = std::thread::scope(|scope| {
+        let writer = scope.spawn(move || write_chunks(receiver, sink));
+        for chunk in sources.chunks(CHUNK) {
+            let results: Vec<Result<Coded, String>> = chunk
+                .par_iter()
+                .map(|source| {
+                    let result = code_one(&engine, source, &options, args.max_note_size);
+                    progress.inc(1);
+                    result
+                })
+                .collect();
+            if sender.send(results).is_err() {
+                break; // The writer stopped on an error, which `join` returns.
             }
         }
-        sink.flush()?;
-    }
+        drop(sender);
+        writer
+            .join()
+            .map_err(|_| anyhow::anyhow!("the output writer stopped unexpectedly"))?
+    })?;
     progress.finish_and_clear();
-    sink.finish()?;
     for error in &errors {
         eprintln!("error: {error}");
     }
@@ -130,8 +128,31 @@ pub(super) fn run(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Notes coded in parallel before their reports are written.
-const CHUNK: usize = 256;
+/// Notes coded in parallel before their reports are handed to the writer.
+const CHUNK: usize = 512;
+
+/// Writes chunks of results as they come, in order; returns the tally and the errors.
+fn write_chunks(
+    chunks: std::sync::mpsc::Receiver<Vec<Result<Coded, String>>>,
+    mut sink: Sink,
+) -> anyhow::Result<(Tally, Vec<String>)> {
+    let mut tally = Tally::default();
+    let mut errors = Vec::new();
+    for results in chunks {
+        for result in results {
+            match result {
+                Ok(coded) => {
+                    tally.add(&coded);
+                    sink.write(coded)?;
+                }
+                Err(error) => errors.push(error),
+            }
+        }
+        sink.flush()?;
+    }
+    sink.finish()?;
+    Ok((tally, errors))
+}
 
 fn parse_systems(list: Option<&str>) -> anyhow::Result<Option<Vec<CodeSystem>>> {
     let Some(list) = list else { return Ok(None) };
@@ -252,20 +273,20 @@ fn progress_bar(len: usize, quiet: bool) -> indicatif::ProgressBar {
 /// Where reports go, in the chosen format, one note at a time.
 enum Sink {
     Text {
-        out: Box<dyn Write>,
+        out: Box<dyn Write + Send>,
         color: bool,
     },
-    Json(Box<dyn Write>),
-    Csv(Box<csv::Writer<Box<dyn Write>>>),
+    Json(Box<dyn Write + Send>),
+    Csv(Box<csv::Writer<Box<dyn Write + Send>>>),
     /// One page for all notes: kept until the end.
     Html {
-        out: Box<dyn Write>,
+        out: Box<dyn Write + Send>,
         notes: Vec<Coded>,
     },
 }
 
 impl Sink {
-    fn new(out: Box<dyn Write>, format: Format, color: bool) -> anyhow::Result<Sink> {
+    fn new(out: Box<dyn Write + Send>, format: Format, color: bool) -> anyhow::Result<Sink> {
         Ok(match format {
             Format::Text => Sink::Text { out, color },
             Format::Json => Sink::Json(out),
@@ -335,7 +356,10 @@ const CSV_HEADER: [&str; 15] = [
 ];
 
 /// One row per suggestion of `report`.
-fn write_csv(writer: &mut csv::Writer<Box<dyn Write>>, report: &Report) -> anyhow::Result<()> {
+fn write_csv(
+    writer: &mut csv::Writer<Box<dyn Write + Send>>,
+    report: &Report,
+) -> anyhow::Result<()> {
     for s in &report.suggestions {
         let e = &s.evidence[0];
         let status = serde_json::to_value(s.status)?;
