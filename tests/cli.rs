@@ -156,6 +156,38 @@ fn a_large_batch_is_written_in_order_in_every_format() {
     assert_eq!(seen, expected, "every note's rows, in input order");
 }
 
+/// `medcode suggest many.jsonl | head`: when the reader closes the pipe, medcode stops quietly
+/// with success, in every format.
+#[test]
+fn a_closed_output_pipe_is_not_an_error() {
+    use std::io::Read;
+    let dir = temp_dir("pipe");
+    let line = serde_json::json!({"id": "n", "text": "ASSESSMENT: Hypertension. Asthma."});
+    let notes = write(
+        &dir,
+        "notes.jsonl",
+        format!("{line}\n").repeat(2000).as_bytes(),
+    );
+    for format in ["json", "text", "csv"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_medcode"))
+            .args(["suggest", "--format", format, &notes])
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 100];
+        child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{format}: {}", stderr(&out));
+        assert!(
+            !stderr(&out).contains("error"),
+            "{format}: {}",
+            stderr(&out)
+        );
+    }
+}
+
 #[test]
 fn size_limit_is_enforced_with_a_clear_error() {
     let dir = temp_dir("size");
