@@ -367,7 +367,7 @@ mod tests {
         let fingerprint = crc32fast::hash(&bytes[HEADER_LEN..]);
         assert_eq!(
             (FORMAT_VERSION, fingerprint),
-            (2, 0x627d_a100),
+            (2, 0x5bf0_9dc5),
             "the stored bytes changed: bump FORMAT_VERSION (or TERMS_VERSION, when only the term \
              index changed, see terms_fingerprint) and update this fingerprint"
         );

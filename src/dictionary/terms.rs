@@ -27,6 +27,8 @@
 //!   a filler word goes too (`unspecified organism`, `other site`, `unspecified part`,
 //!   `unspecified trimester`), but not a body part (`Pain in unspecified knee` → `pain knee`);
 //!   `unspecified whether ...` drops the rest of its comma clause;
+//! - pronouns are dropped, as an eponym may read as one once its possessive is gone (`Hers
+//!   disease`, a glycogen storage disease, is not found by "her");
 //! - a `without ...` clause is dropped up to the next comma (`Type 2 diabetes mellitus without
 //!   complications` → `type 2 diabetes mellitus`): absence is the default;
 //! - laterality (`right`, `left`, `bilateral`) is an ordinary content word, so it is required
@@ -50,6 +52,10 @@
 //! - an entry with a single required word is only kept when that word is specific: used by at
 //!   most [`SINGLE_WORD_MAX_DF`] texts and at least 4 characters long, not a number
 //!   ("pneumonia", "cholecystitis" are kept; "pain", "fracture", "disease" are not).
+//!
+//! HCPCS codes whose texts have the same content words (`Insulin (fiasp), per 5 units` and
+//! `Insulin (lyumjev), per 5 units`: the brand is in brackets) are not indexed: a note cannot
+//! tell them apart, and one picked at random would be wrong as often as right.
 //!
 //! Of the entries found, one hit per code is kept (the one matching most words, the title
 //! before an inclusion term), and a hit whose word set is a strict subset of another hit's at
@@ -88,6 +94,14 @@ pub const SINGLE_WORD_MAX_DF: u32 = 200;
 const LINK_WORDS: &[&str] = &[
     "with", "due", "from", "into", "than", "which", "who", "whose", "this", "that", "its", "their",
     "be", "being", "been", "is", "are", "was", "were", "per", "any", "such",
+];
+
+/// Pronouns, checked in canonical form. An eponym whose name reads as a pronoun once its
+/// possessive is gone ("Hers disease", glycogen storage disease) would otherwise be found by
+/// every "her" in a note; such a word is not a content word.
+const PRONOUNS: &[&str] = &[
+    "he", "her", "him", "his", "it", "me", "my", "our", "she", "their", "them", "they", "we",
+    "you", "your",
 ];
 
 /// Filler words of the classification.
@@ -375,6 +389,9 @@ fn content_words(text: &str, system: CodeSystem) -> Option<ContentWords> {
                 continue;
             }
             let word = canonical(raw);
+            if PRONOUNS.contains(&word.as_ref()) {
+                continue;
+            }
             let generic = GENERIC_NOUNS.contains(&word.as_ref());
             if after_filler && generic {
                 after_filler = false;
@@ -476,6 +493,35 @@ impl Builder {
     }
 }
 
+/// The pending HCPCS entries whose content words are also another HCPCS code's: texts that
+/// differ only in what content words leave out, such as a brand in brackets ("Insulin (fiasp),
+/// per 5 units" and "Insulin (lyumjev), per 5 units"). A note that says "insulin" cannot tell
+/// them apart, so neither is indexed rather than one picked at random.
+fn indistinguishable(
+    codes: &[IndexedCode],
+    pending: &[(Entry, Vec<u32>, Vec<u32>)],
+) -> crate::hashing::FastSet<usize> {
+    let is_hcpcs = |entry: &Entry| codes[entry.code as usize].system == CodeSystem::Hcpcs;
+    // Per word set (required, optional): the first code seen with it, and whether another code
+    // has it too.
+    type WordSet<'p> = (&'p [u32], &'p [u32]);
+    let mut first: crate::hashing::FastMap<WordSet<'_>, (u32, bool)> = Default::default();
+    for (entry, required, optional) in pending.iter().filter(|(e, ..)| is_hcpcs(e)) {
+        let seen = first
+            .entry((required.as_slice(), optional.as_slice()))
+            .or_insert((entry.code, false));
+        seen.1 |= seen.0 != entry.code;
+    }
+    pending
+        .iter()
+        .enumerate()
+        .filter(|(_, (entry, required, optional))| {
+            is_hcpcs(entry) && first[&(required.as_slice(), optional.as_slice())].1
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
 /// The characters of a code without the dot.
 fn code_len(code: &str) -> usize {
     code.chars().filter(|&c| c != '.').count()
@@ -565,10 +611,11 @@ impl TermIndex {
                 && !is_number(word)
                 && !CLASS_WORDS.contains(&word)
         };
+        let ambiguous = indistinguishable(&codes, &pending);
         let mut index = TermIndex::default();
         let mut keys: Vec<u32> = Vec::new();
-        for (mut entry, required, optional) in pending {
-            if required.len() == 1 && !specific(required[0]) {
+        for (i, (mut entry, required, optional)) in pending.into_iter().enumerate() {
+            if (required.len() == 1 && !specific(required[0])) || ambiguous.contains(&i) {
                 continue;
             }
             let Some(&key) = required.iter().min_by_key(|&&id| (df[id as usize], id)) else {
@@ -995,6 +1042,13 @@ mod tests {
     }
 
     /// A small dictionary; "pain" is made common (over [`SINGLE_WORD_MAX_DF`] entries).
+    fn hcpcs(code: &str, title: &str) -> CodeEntry {
+        CodeEntry {
+            hcpcs: Some(Box::default()),
+            ..CodeEntry::new(CodeSystem::Hcpcs, code, title)
+        }
+    }
+
     pub(super) fn dictionary() -> Dictionary {
         let mut entries = vec![
             heading("E11", "Type 2 diabetes mellitus"),
@@ -1066,6 +1120,13 @@ mod tests {
                     "Injection, zorbamycin, per 10 mg",
                 )
             },
+            hcpcs("J1812", "Insulin (fiasp), per 5 units"),
+            hcpcs("J1814", "Insulin (lyumjev), per 5 units"),
+            hcpcs("J1816", "Insulin glargine (made-up), per 5 units"),
+            with_inclusions(
+                icd("E74.09", "Other glycogen storage disease"),
+                &["Hers disease"],
+            ),
             CodeEntry {
                 kind: EntryKind::Modifier,
                 ..CodeEntry::new(
@@ -1179,6 +1240,8 @@ mod tests {
                 &["alzheimer", "disease"],
                 &[],
             ),
+            // An eponym that reads as a pronoun: "her" in a note is not Hers disease.
+            ("Hers disease", icd, &["disease"], &[]),
             (
                 "Injection, ketorolac tromethamine, per 15 mg",
                 CodeSystem::Hcpcs,
@@ -1261,6 +1324,21 @@ mod tests {
                 &["J1885"],
             ),
             ("terminated hcpcs", "zorbamycin 10 mg injection", &[]),
+            (
+                "hcpcs told apart only by a bracketed brand",
+                "insulin 5 units",
+                &[],
+            ),
+            (
+                "hcpcs with its own words",
+                "insulin glargine 5 units",
+                &["J1816"],
+            ),
+            (
+                "the eponym's other words",
+                "glycogen storage disease",
+                &["E74.09"],
+            ),
             ("modifiers are not indexed", "left side of the body", &[]),
             ("unknown words", "patient is doing well", &[]),
         ];
