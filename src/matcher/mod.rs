@@ -185,6 +185,10 @@ pub struct RuleMatcher {
     rules: Arc<RuleSet>,
     terms: TermSet,
     owners: Vec<Owner>,
+    /// Per pattern of `terms`: the rules one of its terms anchors…
+    pattern_anchors: Vec<Box<[usize]>>,
+    /// …and every rule one of its terms belongs to.
+    pattern_rules: Vec<Box<[usize]>>,
     /// The literals that every anchor regex needs (see [`literals`]), and which rule and
     /// pattern each regex is.
     regex_gates: Gates,
@@ -249,10 +253,25 @@ impl RuleMatcher {
             source,
         })?;
         let regex_gates = Gates::new(patterns.iter().map(String::as_str));
+        let rules_of = |pattern: usize, anchors_only: bool| -> Box<[usize]> {
+            let mut found: Vec<usize> = terms
+                .pattern_ids(pattern)
+                .map(|id| &owners[id as usize])
+                .filter(|owner| !anchors_only || owner.role == Role::Anchor)
+                .map(|owner| owner.rule)
+                .collect();
+            found.sort_unstable();
+            found.dedup();
+            found.into_boxed_slice()
+        };
+        let pattern_anchors = (0..terms.len()).map(|p| rules_of(p, true)).collect();
+        let pattern_rules = (0..terms.len()).map(|p| rules_of(p, false)).collect();
         Ok(RuleMatcher {
             rules,
             terms,
             owners,
+            pattern_anchors,
+            pattern_rules,
             regex_gates,
             regex_owner,
         })
@@ -266,9 +285,10 @@ impl RuleMatcher {
     /// Every term occurrence, sorted by rule: the rule of each hit, and the hits.
     fn hits(&self, doc: &Document<'_>, stream: &WordStream<'_>) -> (Vec<usize>, Vec<Hit<'_>>) {
         let words = stream.words();
-        let found: Vec<_> = self.terms.find(stream).collect();
+        let found: Vec<_> = self.terms.find_patterns(stream).collect();
         // Only rules with an anchor in the note need their other terms: "left" or "acute"
-        // occur in most notes and belong to many rules.
+        // occur in most notes and belong to many rules, so a pattern's terms are only listed
+        // when one of its rules is anchored.
         let mut hits: Vec<(usize, Hit<'_>)> = Vec::new();
         self.regex_hits(doc, stream.sentences(), &mut hits);
         let mut anchored = vec![false; self.rules.len()];
@@ -276,28 +296,32 @@ impl RuleMatcher {
             anchored[*rule] = true;
         }
         for m in &found {
-            let owner = &self.owners[m.id as usize];
-            if owner.role == Role::Anchor {
-                anchored[owner.rule] = true;
+            for &rule in &self.pattern_anchors[m.pattern] {
+                anchored[rule] = true;
             }
         }
-        hits.extend(found.into_iter().filter_map(|m| {
-            let owner = &self.owners[m.id as usize];
-            if !anchored[owner.rule] {
-                return None;
+        for m in &found {
+            if !self.pattern_rules[m.pattern].iter().any(|&r| anchored[r]) {
+                continue;
             }
-            let (first, last) = (&words[m.words.start], &words[m.words.end - 1]);
-            let corrections = corrections(&words[m.words.clone()]);
-            let hit = Hit {
-                role: owner.role,
-                tokens: first.token..last.token + 1,
-                sentence: first.sentence,
-                term: Cow::Borrowed(owner.term.as_str()),
-                quality: corrections.iter().map(|c| c.score).product(),
-                corrections,
-            };
-            Some((owner.rule, hit))
-        }));
+            for id in self.terms.ids_at(m.pattern, stream, m.words.clone()) {
+                let owner = &self.owners[id as usize];
+                if !anchored[owner.rule] {
+                    continue;
+                }
+                let (first, last) = (&words[m.words.start], &words[m.words.end - 1]);
+                let corrections = corrections(&words[m.words.clone()]);
+                let hit = Hit {
+                    role: owner.role,
+                    tokens: first.token..last.token + 1,
+                    sentence: first.sentence,
+                    term: Cow::Borrowed(owner.term.as_str()),
+                    quality: corrections.iter().map(|c| c.score).product(),
+                    corrections,
+                };
+                hits.push((owner.rule, hit));
+            }
+        }
         hits.sort_by_key(|(rule, hit)| (*rule, hit.tokens.start, hit.tokens.end, hit.role));
         // Two terms of one rule can read the same ("t2dm" is written out as "type 2 diabetes
         // mellitus"): one hit is enough.

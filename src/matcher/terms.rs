@@ -150,25 +150,69 @@ impl TermSet {
     /// Every occurrence of every term in the stream, overlapping ones included, in no
     /// particular order.
     pub fn find<'s>(&'s self, stream: &'s WordStream<'_>) -> impl Iterator<Item = TermMatch> + 's {
+        self.find_patterns(stream).flat_map(move |m| {
+            self.ids_at(m.pattern, stream, m.words.clone())
+                .map(move |id| TermMatch {
+                    id,
+                    words: m.words.clone(),
+                })
+        })
+    }
+
+    /// Every occurrence of every pattern (the terms that share a singular form), overlapping
+    /// ones included. With [`TermSet::ids_at`], this is [`TermSet::find`] in two steps, for a
+    /// caller that needs the terms of only some patterns: a common word such as "left" can be a
+    /// term of hundreds of rules.
+    pub fn find_patterns<'s>(
+        &'s self,
+        stream: &'s WordStream<'_>,
+    ) -> impl Iterator<Item = PatternMatch> + 's {
         self.automaton
             .find_overlapping_iter(stream.text.as_str())
-            .flat_map(move |m| {
-                let pattern = &self.patterns[m.pattern().as_usize()];
+            .map(move |m| {
+                let pattern = m.pattern().as_usize();
                 let first = stream.word_at(m.start());
-                let words = first..first + pattern.words;
-                pattern.entries.iter().filter_map(move |entry| {
-                    let exact_ok = entry.exact.as_ref().is_none_or(|exact| {
-                        exact
-                            .iter()
-                            .all(|(i, word)| stream.words[words.start + i].exact == word.as_str())
-                    });
-                    exact_ok.then(|| TermMatch {
-                        id: entry.id,
-                        words: words.clone(),
-                    })
-                })
+                PatternMatch {
+                    pattern,
+                    words: first..first + self.patterns[pattern].words,
+                }
             })
     }
+
+    /// The ids of the terms of `pattern` that occur at `words` of `stream` (a term written with
+    /// a plural word needs that plural): what [`TermSet::find`] reports for this occurrence.
+    pub fn ids_at<'s>(
+        &'s self,
+        pattern: usize,
+        stream: &'s WordStream<'_>,
+        words: Range<usize>,
+    ) -> impl Iterator<Item = u32> + 's {
+        self.patterns[pattern]
+            .entries
+            .iter()
+            .filter_map(move |entry| {
+                let exact_ok = entry.exact.as_ref().is_none_or(|exact| {
+                    exact
+                        .iter()
+                        .all(|(i, word)| stream.words[words.start + i].exact == word.as_str())
+                });
+                exact_ok.then_some(entry.id)
+            })
+    }
+
+    /// The ids of every term of `pattern`, wherever it occurs.
+    pub fn pattern_ids(&self, pattern: usize) -> impl Iterator<Item = u32> + '_ {
+        self.patterns[pattern].entries.iter().map(|entry| entry.id)
+    }
+}
+
+/// An occurrence of one of a [`TermSet`]'s patterns in a [`WordStream`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatternMatch {
+    /// The pattern, in `0..TermSet::len()`.
+    pub pattern: usize,
+    /// The stream words it covers.
+    pub words: Range<usize>,
 }
 
 /// A note's words as the automaton reads them: singular forms joined by spaces, sentences
@@ -349,6 +393,44 @@ mod tests {
         for (name, terms, sentences, expected) in cases {
             assert_eq!(found(terms, sentences), expected.to_vec(), "{name}");
         }
+    }
+
+    /// `find_patterns` then `ids_at` reports what `find` does, plural-only terms included, and
+    /// `pattern_ids` lists a pattern's terms wherever they occur.
+    #[test]
+    fn patterns_then_ids_is_find() {
+        let set = TermSet::new([
+            (normalize_phrase("thyroid nodules"), 1),
+            (normalize_phrase("thyroid nodule"), 2),
+            (normalize_phrase("nodule"), 3),
+            (normalize_phrase("nodules"), 4),
+        ])
+        .unwrap();
+        for sentence in ["thyroid nodule seen", "two thyroid nodules seen"] {
+            let stream = stream(&[sentence]);
+            let mut direct: Vec<(u32, Range<usize>)> =
+                set.find(&stream).map(|m| (m.id, m.words)).collect();
+            let mut two_steps: Vec<(u32, Range<usize>)> = set
+                .find_patterns(&stream)
+                .flat_map(|m| {
+                    let words = m.words.clone();
+                    set.ids_at(m.pattern, &stream, m.words)
+                        .map(move |id| (id, words.clone()))
+                })
+                .collect();
+            direct.sort_by_key(|(id, w)| (*id, w.start));
+            two_steps.sort_by_key(|(id, w)| (*id, w.start));
+            assert_eq!(direct, two_steps, "{sentence}");
+        }
+        let singular = stream(&["thyroid nodule"]);
+        let ids: Vec<u32> = set.find(&singular).map(|m| m.id).collect();
+        assert!(
+            !ids.contains(&1) && !ids.contains(&4),
+            "plural-only terms: {ids:?}"
+        );
+        let mut all: Vec<u32> = (0..set.len()).flat_map(|p| set.pattern_ids(p)).collect();
+        all.sort_unstable();
+        assert_eq!(all, [1, 2, 3, 4]);
     }
 
     #[test]
