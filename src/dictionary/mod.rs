@@ -24,6 +24,7 @@ mod codes;
 pub mod cpt;
 mod error;
 pub mod hcpcs;
+mod headings;
 pub mod icd10cm;
 mod import;
 mod lookup;
@@ -247,6 +248,7 @@ pub struct Dictionary {
     search_index: OnceLock<search::SearchIndex>,
     code_index: OnceLock<CodeIndex>,
     term_index: OnceLock<std::sync::Arc<TermIndex>>,
+    heading_index: OnceLock<headings::HeadingIndex>,
 }
 
 /// Entry positions by system and code. A lookup is one hash probe, where a binary search over
@@ -390,6 +392,7 @@ impl Dictionary {
             self.release = format!("{}; {}", self.release, other.release);
         }
         self.extend(other.entries);
+        self.heading_index = OnceLock::new();
         for heading in other.headings {
             self.headings
                 .retain(|h| h.key() != heading.key() || h.kind != heading.kind);
@@ -483,7 +486,7 @@ impl Dictionary {
         if system != CodeSystem::Icd10Cm {
             return Vec::new();
         }
-        let run: &[CodeEntry] = match self.heading(code).map(heading_range) {
+        let run: &[CodeEntry] = match self.heading(code).map(headings::range) {
             Some((first, last)) if self.get(system, code).is_none() => {
                 let start = self.entries.partition_point(|e| e.key() < (system, first));
                 let len = self.entries[start..].partition_point(|e| {
@@ -518,11 +521,11 @@ impl Dictionary {
 
     fn heading_of(&self, code: &str, kind: EntryKind) -> Option<&CodeEntry> {
         let end = code.char_indices().nth(3).map_or(code.len(), |(i, _)| i);
-        let category = &code[..end];
-        self.headings.iter().filter(|h| h.kind == kind).find(|h| {
-            let (first, last) = heading_range(h);
-            first <= category && category <= last
-        })
+        let index = self
+            .heading_index
+            .get_or_init(|| headings::HeadingIndex::new(&self.headings));
+        let found = index.find(kind, &code[..end])?;
+        self.headings.get(found)
     }
 
     /// The parent chain of an entry: the codes above it, outermost first (`E11.65` → `E11`,
@@ -567,21 +570,13 @@ impl Dictionary {
     }
 
     pub(crate) fn push_heading(&mut self, heading: CodeEntry) {
+        self.heading_index = OnceLock::new();
         self.headings.push(heading);
     }
 
     pub(crate) fn push_source(&mut self, source: SourceFile) {
         self.sources.push(source);
     }
-}
-
-/// The first and last category of a chapter or block code (`A00-B99` → `(A00, B99)`,
-/// `B10` → `(B10, B10)`).
-fn heading_range(heading: &CodeEntry) -> (&str, &str) {
-    heading
-        .code
-        .split_once('-')
-        .unwrap_or((heading.code.as_str(), heading.code.as_str()))
 }
 
 #[cfg(test)]
