@@ -48,7 +48,14 @@ impl Reader {
         sentences: &'a [SentenceWords<'_>],
     ) -> WordStream<'a> {
         let _span = tracing::info_span!("read").entered();
-        let mut stream = WordStream::default();
+        // Expansions add a few words; the estimate avoids most of the stream's regrowth.
+        let words = sentences.iter().map(|s| s.words.len()).sum::<usize>();
+        let bytes = sentences
+            .iter()
+            .flat_map(|s| &s.words)
+            .map(|w| w.text.len())
+            .sum::<usize>();
+        let mut stream = WordStream::with_capacity(words + words / 8, bytes + bytes / 8);
         let mut texts: Vec<&str> = Vec::new();
         for sentence in sentences {
             texts.clear();

@@ -241,6 +241,18 @@ pub struct StreamWord<'a> {
 }
 
 impl<'a> WordStream<'a> {
+    /// An empty stream with room for `words` words of `bytes` bytes in all, so that pushing
+    /// them does not reallocate.
+    pub fn with_capacity(words: usize, bytes: usize) -> WordStream<'a> {
+        WordStream {
+            text: String::with_capacity(bytes + 2 * words),
+            starts: Vec::with_capacity(words),
+            ends: Vec::with_capacity(words),
+            words: Vec::with_capacity(words),
+            sentences: Vec::new(),
+        }
+    }
+
     /// Appends a normalised word of the current sentence.
     pub fn push(
         &mut self,
