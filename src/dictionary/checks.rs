@@ -9,7 +9,7 @@
 
 use serde::Serialize;
 
-use super::{CodeEntry, Dictionary, Notes, normalize_code, parse_code_refs, with_seventh};
+use super::{CodeEntry, CodeRef, Dictionary, Notes, normalize_code, parse_code_refs, with_seventh};
 use crate::code::CodeSystem;
 
 /// One valid 7th-character completion of a code.
@@ -163,6 +163,31 @@ pub fn check_codes(
     checks
 }
 
+/// The most note texts a thread remembers the code references of before it starts over.
+const REFS_MEMO_LIMIT: usize = 1 << 14;
+
+thread_local! {
+    /// Parsed code references by note text. The same notes (a chapter's, a block's, a common
+    /// parent's) are read for every suggested code of every note, and each parse runs a regex.
+    static REFS: std::cell::RefCell<crate::hashing::FastMap<Box<str>, std::rc::Rc<[CodeRef]>>> =
+        std::cell::RefCell::default();
+}
+
+/// The code references in a note's text ([`parse_code_refs`]), remembered per thread.
+fn code_refs(note: &str) -> std::rc::Rc<[CodeRef]> {
+    REFS.with_borrow_mut(|memo| {
+        if let Some(refs) = memo.get(note) {
+            return std::rc::Rc::clone(refs);
+        }
+        if memo.len() >= REFS_MEMO_LIMIT {
+            memo.clear();
+        }
+        let refs: std::rc::Rc<[CodeRef]> = parse_code_refs(note).into();
+        memo.insert(note.into(), std::rc::Rc::clone(&refs));
+        refs
+    })
+}
+
 /// The notes in force at an ICD-10-CM entry: its own, its parents', its block's and chapter's.
 fn notes_in_force<'a>(dictionary: &'a Dictionary, entry: &'a CodeEntry) -> Vec<&'a Notes> {
     let mut notes = vec![entry.notes()];
@@ -188,7 +213,7 @@ fn note_checks(
     let notes = notes_in_force(dictionary, entry);
     let mut excluded: Vec<&str> = Vec::new();
     for note in notes.iter().flat_map(|n| &n.excludes1) {
-        let refs = parse_code_refs(note);
+        let refs = code_refs(note);
         if refs.iter().any(|r| r.matches(code)) {
             continue; // A note about the code's own family says nothing about the others.
         }
@@ -207,7 +232,7 @@ fn note_checks(
         }
     }
     let unmet = |note: &str| {
-        let refs = parse_code_refs(note);
+        let refs = code_refs(note);
         refs.is_empty()
             || !icd_codes
                 .iter()
