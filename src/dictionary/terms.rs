@@ -292,6 +292,13 @@ struct Entry {
 #[derive(Clone, Default)]
 pub struct TermIndex {
     vocabulary: WordIds,
+    tables: Tables,
+}
+
+/// The arrays of a [`TermIndex`]: all of it but the word map, and what a dictionary file stores
+/// as they are ([`StoredTerms`]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct Tables {
     codes: Vec<IndexedCode>,
     entries: Vec<Entry>,
     words: Vec<u32>,
@@ -307,8 +314,8 @@ impl std::fmt::Debug for TermIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TermIndex")
             .field("words", &self.vocabulary.len())
-            .field("codes", &self.codes.len())
-            .field("entries", &self.entries.len())
+            .field("codes", &self.tables.codes.len())
+            .field("entries", &self.tables.entries.len())
             .finish()
     }
 }
@@ -621,13 +628,14 @@ impl TermIndex {
             let Some(&key) = required.iter().min_by_key(|&&id| (df[id as usize], id)) else {
                 continue;
             };
-            entry.start = index.words.len() as u32;
-            index.words.extend_from_slice(&required);
+            entry.start = index.tables.words.len() as u32;
+            index.tables.words.extend_from_slice(&required);
             index
+                .tables
                 .words
                 .extend_from_slice(&optional[..usize::from(entry.optional)]);
             keys.push(key);
-            index.entries.push(entry);
+            index.tables.entries.push(entry);
         }
         // File the entries under their key words (a counting sort).
         let mut counts = vec![0u32; vocabulary.len() + 1];
@@ -637,30 +645,30 @@ impl TermIndex {
         for i in 1..counts.len() {
             counts[i] += counts[i - 1];
         }
-        index.offsets = counts.clone();
-        index.postings = vec![(0, 0); keys.len()];
+        index.tables.offsets = counts.clone();
+        index.tables.postings = vec![(0, 0); keys.len()];
         for (entry, &key) in keys.iter().enumerate() {
             let slot = &mut counts[key as usize];
-            let (required, _) = index.entry_words(&index.entries[entry]);
+            let (required, _) = index.entry_words(&index.tables.entries[entry]);
             let signature = required.iter().fold(0, |s, &id| s | signature_bit(id));
-            index.postings[*slot as usize] = (signature, entry as u32);
+            index.tables.postings[*slot as usize] = (signature, entry as u32);
             *slot += 1;
         }
         index.vocabulary = vocabulary;
-        index.df = df;
-        index.codes = codes;
-        index.codes.shrink_to_fit();
+        index.tables.df = df;
+        index.tables.codes = codes;
+        index.tables.codes.shrink_to_fit();
         index
     }
 
     /// Number of entries (texts) indexed.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.tables.entries.len()
     }
 
     /// True when nothing is indexed.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.tables.entries.is_empty()
     }
 
     /// How many dictionary texts use `word` (canonical form) as a content word; 0 for a word
@@ -676,7 +684,7 @@ impl TermIndex {
     pub fn document_frequency(&self, word: &str) -> usize {
         self.vocabulary
             .get(word)
-            .map_or(0, |&id| self.df[id as usize] as usize)
+            .map_or(0, |&id| self.tables.df[id as usize] as usize)
     }
 
     /// Every content word of every indexed text, in canonical form.
@@ -689,14 +697,22 @@ impl TermIndex {
         let words: usize = self.vocabulary.keys().map(|w| w.len()).sum();
         // A hash table slot: the key's pointer and length, the id, a control byte.
         let table = self.vocabulary.capacity() * (16 + 4 + 1) * 8 / 7;
-        let codes: usize = self.codes.iter().map(|c| c.code.len()).sum::<usize>()
-            + self.codes.capacity() * std::mem::size_of::<IndexedCode>();
+        let codes: usize = self
+            .tables
+            .codes
+            .iter()
+            .map(|c| c.code.len())
+            .sum::<usize>()
+            + self.tables.codes.capacity() * std::mem::size_of::<IndexedCode>();
         words
             + table
             + codes
-            + self.entries.capacity() * std::mem::size_of::<Entry>()
-            + self.postings.capacity() * 16
-            + (self.words.capacity() + self.offsets.capacity() + self.df.capacity()) * 4
+            + self.tables.entries.capacity() * std::mem::size_of::<Entry>()
+            + self.tables.postings.capacity() * 16
+            + (self.tables.words.capacity()
+                + self.tables.offsets.capacity()
+                + self.tables.df.capacity())
+                * 4
     }
 
     /// The ids a sentence word stands for: its own, and that of its form without a possessive
@@ -719,7 +735,10 @@ impl TermIndex {
         let start = entry.start as usize;
         let middle = start + usize::from(entry.required);
         let end = middle + usize::from(entry.optional);
-        (&self.words[start..middle], &self.words[middle..end])
+        (
+            &self.tables.words[start..middle],
+            &self.tables.words[middle..end],
+        )
     }
 
     /// The entries whose required content words all occur close together in one sentence
@@ -743,7 +762,7 @@ impl TermIndex {
     /// ```
     pub fn find<S: AsRef<str>>(&self, words: &[S]) -> Vec<TermHit> {
         let mut hits = Vec::new();
-        if self.entries.is_empty() {
+        if self.tables.entries.is_empty() {
             return hits;
         }
         // (word id, position, clause), sorted by id then position.
@@ -774,8 +793,8 @@ impl TermIndex {
                 continue;
             }
             previous = id;
-            let postings = &self.postings
-                [self.offsets[id as usize] as usize..self.offsets[id as usize + 1] as usize];
+            let postings = &self.tables.postings[self.tables.offsets[id as usize] as usize
+                ..self.tables.offsets[id as usize + 1] as usize];
             for &(needs, entry) in postings {
                 if needs & !signature != 0 {
                     continue;
@@ -788,10 +807,10 @@ impl TermIndex {
         if found.is_empty() {
             return hits;
         }
-        keep_most_specific(&mut found, &self.entries);
+        keep_most_specific(&mut found, &self.tables.entries);
         for f in found {
-            let entry = &self.entries[f.entry as usize];
-            let code = &self.codes[entry.code as usize];
+            let entry = &self.tables.entries[f.entry as usize];
+            let code = &self.tables.codes[entry.code as usize];
             hits.push(TermHit {
                 system: code.system,
                 code: code.code.to_string(),
@@ -815,7 +834,7 @@ impl TermIndex {
 
     /// Matches one entry against the sentence's occurrences.
     fn check(&self, entry: u32, occurrences: &[(u32, u32, u32)], s: &mut Scratch) -> Option<Found> {
-        let (required, optional) = self.entry_words(&self.entries[entry as usize]);
+        let (required, optional) = self.entry_words(&self.tables.entries[entry as usize]);
         let range = |id: u32| {
             let start = occurrences.partition_point(|o| o.0 < id);
             let len = occurrences[start..].partition_point(|o| o.0 == id);
@@ -1415,7 +1434,7 @@ mod tests {
     #[test]
     fn seventh_character_codes_are_indexed_once_through_their_parent() {
         let index = TermIndex::build(&dictionary());
-        let indexed: Vec<&str> = index.codes.iter().map(|c| c.code.as_ref()).collect();
+        let indexed: Vec<&str> = index.tables.codes.iter().map(|c| c.code.as_ref()).collect();
         assert!(indexed.contains(&"S52.501") && indexed.contains(&"S52.502"));
         assert!(
             !indexed

@@ -12,7 +12,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Entry, IndexedCode, TermIndex, WordIds};
+use super::{Tables, TermIndex, WordIds};
 
 /// The version of what [`TermIndex::build`] makes. Bump it whenever the build changes which
 /// entries, words or codes the index holds.
@@ -24,12 +24,7 @@ pub const TERMS_VERSION: u32 = 2;
 pub struct StoredTerms {
     version: u32,
     vocabulary: Vec<Box<str>>,
-    codes: Vec<IndexedCode>,
-    entries: Vec<Entry>,
-    words: Vec<u32>,
-    offsets: Vec<u32>,
-    postings: Vec<(u64, u32)>,
-    df: Vec<u32>,
+    tables: Tables,
 }
 
 impl StoredTerms {
@@ -42,12 +37,7 @@ impl StoredTerms {
         StoredTerms {
             version: TERMS_VERSION,
             vocabulary,
-            codes: index.codes.clone(),
-            entries: index.entries.clone(),
-            words: index.words.clone(),
-            offsets: index.offsets.clone(),
-            postings: index.postings.clone(),
-            df: index.df.clone(),
+            tables: index.tables.clone(),
         }
     }
 
@@ -69,46 +59,39 @@ impl StoredTerms {
         }
         Ok(Some(TermIndex {
             vocabulary,
-            codes: self.codes,
-            entries: self.entries,
-            words: self.words,
-            offsets: self.offsets,
-            postings: self.postings,
-            df: self.df,
+            tables: self.tables,
         }))
     }
 
     /// Every position points inside the array it indexes.
     fn check(&self) -> Result<(), String> {
         let words = self.vocabulary.len();
-        if self.df.len() != words {
-            return Err(format!("{} word counts for {words} words", self.df.len()));
+        let t = &self.tables;
+        if t.df.len() != words {
+            return Err(format!("{} word counts for {words} words", t.df.len()));
         }
-        if let Some(id) = self.words.iter().find(|&&id| id as usize >= words) {
+        if let Some(id) = t.words.iter().find(|&&id| id as usize >= words) {
             return Err(format!("word id {id} of {words} words"));
         }
-        let ordered = self.offsets.windows(2).all(|w| w[0] <= w[1]);
-        if self.offsets.len() != words + 1
-            || self.offsets.first() != Some(&0)
-            || self.offsets.last().map(|&o| o as usize) != Some(self.postings.len())
+        let ordered = t.offsets.windows(2).all(|w| w[0] <= w[1]);
+        if t.offsets.len() != words + 1
+            || t.offsets.first() != Some(&0)
+            || t.offsets.last().map(|&o| o as usize) != Some(t.postings.len())
             || !ordered
         {
             return Err("the word offsets do not cover the postings in order".to_string());
         }
-        if let Some((_, entry)) = self
+        if let Some((_, entry)) = t
             .postings
             .iter()
-            .find(|(_, entry)| *entry as usize >= self.entries.len())
+            .find(|(_, entry)| *entry as usize >= t.entries.len())
         {
-            return Err(format!(
-                "posting of entry {entry} of {}",
-                self.entries.len()
-            ));
+            return Err(format!("posting of entry {entry} of {}", t.entries.len()));
         }
-        for (i, entry) in self.entries.iter().enumerate() {
+        for (i, entry) in t.entries.iter().enumerate() {
             let end =
                 entry.start as usize + usize::from(entry.required) + usize::from(entry.optional);
-            if entry.code as usize >= self.codes.len() || end > self.words.len() {
+            if entry.code as usize >= t.codes.len() || end > t.words.len() {
                 return Err(format!("entry {i} points outside the codes or words"));
             }
         }
@@ -177,27 +160,31 @@ mod tests {
     fn inconsistent_indexes_are_refused() {
         type Damage = fn(&mut StoredTerms);
         let cases: [(&str, Damage, &str); 6] = [
-            ("word id", |t| t.words[0] = u32::MAX, "word id"),
+            ("word id", |t| t.tables.words[0] = u32::MAX, "word id"),
             (
                 "word counts",
                 |t| {
-                    t.df.pop();
+                    t.tables.df.pop();
                 },
                 "word counts",
             ),
             (
                 "offsets",
                 |t| {
-                    t.offsets.pop();
+                    t.tables.offsets.pop();
                 },
                 "offsets",
             ),
             (
                 "posting",
-                |t| t.postings[0].1 = u32::MAX,
+                |t| t.tables.postings[0].1 = u32::MAX,
                 "posting of entry",
             ),
-            ("entry code", |t| t.entries[0].code = u32::MAX, "entry 0"),
+            (
+                "entry code",
+                |t| t.tables.entries[0].code = u32::MAX,
+                "entry 0",
+            ),
             (
                 "duplicate word",
                 |t| t.vocabulary[1] = t.vocabulary[0].clone(),
