@@ -156,8 +156,8 @@ fn a_large_batch_is_written_in_order_in_every_format() {
     assert_eq!(seen, expected, "every note's rows, in input order");
 }
 
-/// `medcode suggest many.jsonl | head`: when the reader closes the pipe, medcode stops quietly
-/// with success, in every format.
+/// `medcode suggest many.jsonl | head`, `medcode rules list | head`: when the reader closes the
+/// pipe, medcode stops quietly with success.
 #[test]
 fn a_closed_output_pipe_is_not_an_error() {
     use std::io::Read;
@@ -168,9 +168,16 @@ fn a_closed_output_pipe_is_not_an_error() {
         "notes.jsonl",
         format!("{line}\n").repeat(2000).as_bytes(),
     );
-    for format in ["json", "text", "csv"] {
+    let commands: [&[&str]; 4] = [
+        &["suggest", "--format", "json", &notes],
+        &["suggest", "--format", "text", &notes],
+        &["suggest", "--format", "csv", &notes],
+        // More than a pipe buffer (64 KiB) of rule lines.
+        &["rules", "list"],
+    ];
+    for args in commands {
         let mut child = Command::new(env!("CARGO_BIN_EXE_medcode"))
-            .args(["suggest", "--format", format, &notes])
+            .args(args)
             .env("NO_COLOR", "1")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -179,12 +186,13 @@ fn a_closed_output_pipe_is_not_an_error() {
         let mut first = [0u8; 100];
         child.stdout.take().unwrap().read_exact(&mut first).unwrap();
         let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "{format}: {}", stderr(&out));
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
         assert!(
             !stderr(&out).contains("error"),
-            "{format}: {}",
+            "{args:?}: {}",
             stderr(&out)
         );
+        assert_no_panic(&out);
     }
 }
 

@@ -88,8 +88,8 @@ pub(super) fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("{}: cannot create", parent.display()))?;
     }
     dictionary.save(&out)?;
-    print!("{}", format_summary(&dictionary));
-    println!("written to {}", out.display());
+    out!("{}", format_summary(&dictionary))?;
+    outln!("written to {}", out.display())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -98,8 +98,8 @@ pub(super) fn lookup(dict: Option<&Path>, code: &str, format: Format) -> anyhow:
     match dictionary.lookup(code) {
         Some(found) => {
             match format {
-                Format::Text => print!("{}", format_lookup(&found)),
-                Format::Json => println!("{}", serde_json::to_string_pretty(&found)?),
+                Format::Text => out!("{}", format_lookup(&found))?,
+                Format::Json => outln!("{}", serde_json::to_string_pretty(&found)?)?,
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -112,7 +112,7 @@ pub(super) fn lookup(dict: Option<&Path>, code: &str, format: Format) -> anyhow:
 
 pub(super) fn search(dict: Option<&Path>, text: &str, limit: usize) -> anyhow::Result<ExitCode> {
     let dictionary = choose_dictionary(dict)?;
-    print!("{}", format_search(&dictionary.search(text, limit)));
+    out!("{}", format_search(&dictionary.search(text, limit)))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -124,8 +124,8 @@ pub(super) fn validate(
     let dictionary = choose_dictionary(dict)?;
     let results = dictionary.validate(codes);
     match format {
-        Format::Text => print!("{}", format_validation(&results)),
-        Format::Json => println!("{}", serde_json::to_string_pretty(&results)?),
+        Format::Text => out!("{}", format_validation(&results))?,
+        Format::Json => outln!("{}", serde_json::to_string_pretty(&results)?)?,
     }
     let all_billable = results
         .iter()

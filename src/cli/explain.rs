@@ -31,8 +31,8 @@ pub(super) fn run(
     };
     let explanations = explain(&engine, &note.id, &note.text, &options, code)?;
     match format {
-        Format::Text => print!("{}", render(&explanations)),
-        Format::Json => println!("{}", serde_json::to_string_pretty(&explanations)?),
+        Format::Text => out!("{}", render(&explanations))?,
+        Format::Json => outln!("{}", serde_json::to_string_pretty(&explanations)?)?,
     }
     Ok(ExitCode::SUCCESS)
 }

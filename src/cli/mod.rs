@@ -1,5 +1,22 @@
 //! Argument parsing and dispatch. Only the CLI prints; the library returns data.
 
+/// `print!` that returns the write error instead of panicking, so that a closed pipe
+/// (`medcode rules list | head`) ends the command quietly (see [`is_broken_pipe`]).
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout(), $($arg)*)
+    }};
+}
+
+/// `println!` that returns the write error instead of panicking (see [`out!`]).
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout(), $($arg)*)
+    }};
+}
+
 mod config;
 mod data;
 mod explain;
@@ -232,10 +249,9 @@ pub fn main() -> ExitCode {
         Command::Eval { what, path, format } => {
             eval(&what, path, format, config, &cli.rule_paths, dict)
         }
-        Command::ReportSchema => {
-            println!("{}", medcode::report::json_schema());
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::ReportSchema => outln!("{}", medcode::report::json_schema())
+            .map(|()| ExitCode::SUCCESS)
+            .map_err(anyhow::Error::from),
         Command::Explain {
             note,
             code,
@@ -343,8 +359,8 @@ fn eval(
         (report.to_table(), serde_json::to_string_pretty(&report)?)
     };
     match format {
-        Format::Text => print!("{text}"),
-        Format::Json => println!("{json}"),
+        Format::Text => out!("{text}")?,
+        Format::Json => outln!("{json}")?,
     }
     Ok(ExitCode::SUCCESS)
 }

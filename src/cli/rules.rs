@@ -88,12 +88,12 @@ pub(super) fn run(
         RulesCommand::List => list(&ctx),
         RulesCommand::Show { id } => show(&ctx, &id),
         RulesCommand::New { id, code, system } => {
-            print!("{}", scaffold(&id, &code, &system));
+            out!("{}", scaffold(&id, &code, &system))?;
             Ok(ExitCode::SUCCESS)
         }
         RulesCommand::Coverage => coverage(&ctx),
         RulesCommand::Schema => {
-            println!("{}", schema_json());
+            outln!("{}", schema_json())?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -126,7 +126,7 @@ fn check(ctx: &Ctx<'_>, paths: &[PathBuf], format: Format) -> anyhow::Result<Exi
     let (rules, diagnostics) = RuleSet::load(&all, &dictionary);
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&diagnostics)?),
+        Format::Json => outln!("{}", serde_json::to_string_pretty(&diagnostics)?)?,
         Format::Text => {
             for d in &diagnostics {
                 eprintln!("{d}");
@@ -178,7 +178,7 @@ fn test(
     let results = testing::run(&engine, filter)?;
     let failed = results.iter().filter(|r| !r.passed()).count();
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&results)?),
+        Format::Json => outln!("{}", serde_json::to_string_pretty(&results)?)?,
         Format::Text => {
             let mut out = String::new();
             for result in &results {
@@ -216,7 +216,7 @@ fn test(
                 results.len(),
                 results.len() - failed
             );
-            print!("{out}");
+            out!("{out}")?;
         }
     }
     Ok(if failed > 0 {
@@ -233,12 +233,12 @@ fn list(ctx: &Ctx<'_>) -> anyhow::Result<ExitCode> {
     };
     for rule in engine.rules().rules() {
         let title = rule_title(&engine, rule);
-        println!(
+        outln!(
             "{:<36} {:<9} {:<8} {title}",
             rule.id,
             rule.system.name(),
             rule.code
-        );
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -265,7 +265,7 @@ fn show(ctx: &Ctx<'_>, id: &str) -> anyhow::Result<ExitCode> {
             .unwrap_or_default();
         anyhow::bail!("no rule `{id}`{help}");
     };
-    print!("{}", describe(&engine, rule));
+    out!("{}", describe(&engine, rule))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -413,17 +413,17 @@ fn coverage(ctx: &Ctx<'_>) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    println!("{:<10} {:>6} {:>6}", "system", "rules", "codes");
+    outln!("{:<10} {:>6} {:>6}", "system", "rules", "codes")?;
     for (system, codes) in &by_system {
-        println!(
+        outln!(
             "{system:<10} {:>6} {:>6}",
             rules_by_system[system],
             codes.len()
-        );
+        )?;
     }
-    println!("\nICD-10-CM codes by chapter:");
+    outln!("\nICD-10-CM codes by chapter:")?;
     for (chapter, codes) in &by_chapter {
-        println!("{:>5}  {chapter}", codes.len());
+        outln!("{:>5}  {chapter}", codes.len())?;
     }
     Ok(ExitCode::SUCCESS)
 }
