@@ -24,7 +24,7 @@ use crate::dictionary::{Dictionary, TermHit, TermIndex, with_seventh};
 use crate::document::Document;
 use crate::rules::Rule;
 
-use super::terms::WordStream;
+use super::terms::{StreamWord, WordStream};
 use super::{Candidate, MatchResult, Matcher, Source, corrections};
 
 /// Confidence of a candidate found through a code's title, before match quality and section.
@@ -146,7 +146,7 @@ impl Matcher for DictionaryMatcher {
                 }
                 hit.positions.iter_mut().for_each(|p| *p += range.start);
                 let tokens: Vec<usize> = hit.positions.iter().map(|&p| words[p].token).collect();
-                if split_by_cue(doc, context, &tokens) {
+                if split_by_cue(doc, context, &tokens) || misses_head(&hit.positions, words) {
                     continue;
                 }
                 if let Some(candidate) = self.candidate(&hit, words, &forms, &mut result) {
@@ -156,6 +156,25 @@ impl Matcher for DictionaryMatcher {
         }
         result
     }
+}
+
+/// True when a hit's words all come from one note token read as several words (an abbreviation
+/// written out, "LDL" as "low density lipoprotein", or a hyphenated word) and leave out the
+/// token's last word. English compounds end in their head, so such a hit names something else:
+/// "low density" (an inclusion term of R92.30, dense breasts) is not what "LDL" means.
+fn misses_head(positions: &[usize], words: &[StreamWord<'_>]) -> bool {
+    let Some(&last) = positions.iter().max() else {
+        return false;
+    };
+    let token = words[last].token;
+    if positions.iter().any(|&p| words[p].token != token) {
+        return false;
+    }
+    let head = (last..words.len())
+        .take_while(|&i| words[i].token == token)
+        .last()
+        .unwrap_or(last);
+    head != last
 }
 
 /// The word ranges of the stream's sentences.
@@ -196,5 +215,47 @@ impl MatchResult {
             self.candidates.push(candidate);
         }
         self.rules.extend(other.rules);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::*;
+
+    /// A stream of `(token, word)` pairs, one sentence.
+    fn stream(words: &[(usize, &'static str)]) -> WordStream<'static> {
+        let mut stream = WordStream::default();
+        for &(token, word) in words {
+            stream.push(Cow::Borrowed(word), token, 0, None);
+        }
+        stream.end_sentence(0);
+        stream
+    }
+
+    /// (name, matched word positions, expected): "LDL" read as "low density lipoprotein" is
+    /// token 1, words 1..4; "colitis-like" is token 5, words 5..7.
+    #[test]
+    fn a_hit_within_one_token_needs_its_head() {
+        let stream = stream(&[
+            (0, "elevated"),
+            (1, "low"),
+            (1, "density"),
+            (1, "lipoprotein"),
+            (4, "and"),
+            (5, "colitis"),
+            (5, "like"),
+        ]);
+        let cases: [(&str, &[usize], bool); 5] = [
+            ("expansion without its head", &[1, 2], true),
+            ("the whole expansion", &[1, 2, 3], false),
+            ("the head alone", &[3], false),
+            ("words of two tokens", &[0, 1, 2], false),
+            ("hyphenated word without its head", &[5], true),
+        ];
+        for (name, positions, expected) in cases {
+            assert_eq!(misses_head(positions, stream.words()), expected, "{name}");
+        }
     }
 }
