@@ -1,33 +1,24 @@
 //! Which chapter and block (tabular section) an ICD-10-CM category falls in. The headings' code
-//! ranges (`E08-E13`) are split once, not at every question (the dictionary checks ask twice for
-//! every suggested code), and searched by binary search when no two of them overlap.
+//! ranges (`E08-E13`) are split once, not at every question: the dictionary checks ask twice for
+//! every suggested code. ICD-10-CM's blocks nest, so the answer is the first range in dictionary
+//! order that holds the category, found by a scan (a few hundred comparisons of short strings).
 
 use super::{CodeEntry, EntryKind};
 
 /// A heading's range: first category, last category, position in the dictionary's headings.
 type Range = (Box<str>, Box<str>, usize);
 
-/// The ranges of the headings of one kind.
-#[derive(Debug, Clone, Default)]
-struct Ranges {
-    /// In dictionary order.
-    in_order: Vec<Range>,
-    /// Sorted by first category, when no two ranges overlap; else `None`, and the first range in
-    /// dictionary order that holds a category is the answer (ICD-10-CM has nested blocks).
-    sorted: Option<Vec<Range>>,
-}
-
-/// Chapter and block ranges, built from a dictionary's headings.
+/// Chapter and block ranges, in dictionary order, built from a dictionary's headings.
 #[derive(Debug, Clone, Default)]
 pub(super) struct HeadingIndex {
-    chapters: Ranges,
-    blocks: Ranges,
+    chapters: Vec<Range>,
+    blocks: Vec<Range>,
 }
 
 impl HeadingIndex {
     pub(super) fn new(headings: &[CodeEntry]) -> HeadingIndex {
-        let ranges = |kind: EntryKind| {
-            let in_order: Vec<Range> = headings
+        let ranges = |kind: EntryKind| -> Vec<Range> {
+            headings
                 .iter()
                 .enumerate()
                 .filter(|(_, h)| h.kind == kind)
@@ -35,14 +26,7 @@ impl HeadingIndex {
                     let (first, last) = range(h);
                     (first.into(), last.into(), i)
                 })
-                .collect();
-            let mut sorted = in_order.clone();
-            sorted.sort();
-            let overlapping = sorted.windows(2).any(|w| w[1].0 <= w[0].1);
-            Ranges {
-                in_order,
-                sorted: (!overlapping).then_some(sorted),
-            }
+                .collect()
         };
         HeadingIndex {
             chapters: ranges(EntryKind::Chapter),
@@ -57,16 +41,10 @@ impl HeadingIndex {
             EntryKind::Block => &self.blocks,
             _ => return None,
         };
-        let Some(sorted) = &ranges.sorted else {
-            return ranges
-                .in_order
-                .iter()
-                .find(|(first, last, _)| &**first <= category && category <= &**last)
-                .map(|(.., index)| *index);
-        };
-        let after = sorted.partition_point(|(first, ..)| &**first <= category);
-        let (_, last, index) = sorted.get(after.checked_sub(1)?)?;
-        (category <= &**last).then_some(*index)
+        ranges
+            .iter()
+            .find(|(first, last, _)| &**first <= category && category <= &**last)
+            .map(|(.., index)| *index)
     }
 }
 
