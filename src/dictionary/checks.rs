@@ -169,23 +169,13 @@ const REFS_MEMO_LIMIT: usize = 1 << 14;
 thread_local! {
     /// Parsed code references by note text. The same notes (a chapter's, a block's, a common
     /// parent's) are read for every suggested code of every note, and each parse runs a regex.
-    static REFS: std::cell::RefCell<crate::hashing::FastMap<Box<str>, std::rc::Rc<[CodeRef]>>> =
-        std::cell::RefCell::default();
+    static REFS: std::cell::RefCell<crate::hashing::BoundedMemo<std::rc::Rc<[CodeRef]>>> =
+        std::cell::RefCell::new(crate::hashing::BoundedMemo::new(REFS_MEMO_LIMIT));
 }
 
 /// The code references in a note's text ([`parse_code_refs`]), remembered per thread.
 fn code_refs(note: &str) -> std::rc::Rc<[CodeRef]> {
-    REFS.with_borrow_mut(|memo| {
-        if let Some(refs) = memo.get(note) {
-            return std::rc::Rc::clone(refs);
-        }
-        if memo.len() >= REFS_MEMO_LIMIT {
-            memo.clear();
-        }
-        let refs: std::rc::Rc<[CodeRef]> = parse_code_refs(note).into();
-        memo.insert(note.into(), std::rc::Rc::clone(&refs));
-        refs
-    })
+    REFS.with_borrow_mut(|memo| memo.get_or_insert_with(note, || parse_code_refs(note).into()))
 }
 
 /// The notes in force at an ICD-10-CM entry: its own, its parents', its block's and chapter's.
