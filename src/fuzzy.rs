@@ -125,7 +125,7 @@ const MEMO_LIMIT: usize = 1 << 16;
 /// Per-thread memo of [`FuzzyIndex::correct`] for words that passed its cheap checks, and the
 /// index it answers for.
 ///
-/// The same unknown words come back note after note (drug names, surnames, rare terms: in 4,360
+/// The same unknown words come back note after note (drug names, surnames, rare terms: in the
 /// MTSamples notes, 100,000 lookups are of 9,100 distinct words), and each costs a hash probe per
 /// letter and a verification per candidate.
 struct Memo {

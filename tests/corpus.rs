@@ -1,4 +1,4 @@
-//! The pipeline over the 4,360 real MTSamples notes (needs `MEDCODE_DATA_DIR`): every note runs
+//! The pipeline over every real MTSamples note of the development corpus (needs `MEDCODE_DATA_DIR`): every note runs
 //! without error, the document invariants hold, and known headers are recognised as sections.
 
 mod common;
@@ -24,7 +24,9 @@ fn every_mtsamples_note_runs_and_headers_are_recognised() {
         return;
     };
     let notes = common::mtsamples(&dir);
-    assert_eq!(notes.len(), 4360);
+    // The corpus shrank from 4,360 to 3,687 rows in December 2026 (rows shared with evaluation
+    // notes were removed); its README says code must not assume a count, only that it is a corpus.
+    assert!(notes.len() > 3000, "expected the whole corpus, read {} notes", notes.len());
     let engine = Engine::builtin().unwrap();
     let catalogue = SectionCatalogue::builtin().unwrap();
     let pattern = Regex::new(r"(?m)(?:^|[.,:]\s*)([A-Z][A-Z/&\- ]{1,60}[A-Z]):").unwrap();
