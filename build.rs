@@ -1,5 +1,5 @@
-//! Embeds every bundled rule pack (`rules/packs/*.yaml`) and dictionary fragment
-//! (`rules/dictionary/*.yaml`) in the binary, so that adding a pack is adding a file.
+//! Embeds every bundled rule pack (`rules/packs/*.yaml`), index file (`rules/index/*.yaml`)
+//! and dictionary fragment (`rules/dictionary/*.yaml`) in the binary, so that adding a pack is adding a file.
 
 use std::fmt::Write;
 use std::path::Path;
@@ -11,6 +11,7 @@ fn main() {
     for (name, dir) in [
         ("BUILTIN_PACKS", "rules/packs"),
         ("DICTIONARY_FRAGMENTS", "rules/dictionary"),
+        ("BUILTIN_INDEX", "rules/index"),
     ] {
         println!("cargo:rerun-if-changed={dir}");
         let mut files: Vec<String> = std::fs::read_dir(Path::new(&root).join(dir))

@@ -26,7 +26,7 @@ use crate::document::Document;
 use crate::fuzzy::FuzzyIndex;
 use crate::matcher::{DictionaryMatcher, MatchResult, Matcher, MatcherError, RuleMatcher};
 use crate::normalize::normalize_document;
-use crate::policy::{self, Setting};
+use crate::policy::{self, IntegralError, IntegralSymptoms, Setting};
 use crate::reading::Reader;
 use crate::report::{Report, SCHEMA_VERSION, Suggestion, TraceEntry, Warning};
 use crate::rules::{Diagnostic, PackKind, PackSource, RuleError, RuleSet};
@@ -57,6 +57,9 @@ pub enum EngineError {
     /// The rule terms could not be compiled.
     #[error(transparent)]
     Matcher(#[from] MatcherError),
+    /// The table of integral symptoms is invalid.
+    #[error(transparent)]
+    Integral(#[from] IntegralError),
 }
 
 /// Per-run options.
@@ -86,6 +89,7 @@ pub struct Engine {
     reader: Reader,
     matcher: Box<dyn Matcher>,
     candidates: Box<dyn Matcher>,
+    integral: IntegralSymptoms,
 }
 
 impl Engine {
@@ -126,7 +130,7 @@ impl Engine {
         let mut sources = PackSource::builtin();
         for source in extra {
             match source.kind() {
-                PackKind::Rules => sources.push(source.clone()),
+                PackKind::Rules | PackKind::Index => sources.push(source.clone()),
                 PackKind::Sections => catalogue.extend_from_yaml(&source.path, &source.yaml)?,
                 PackKind::Context => context.extend_from_yaml(&source.path, &source.yaml)?,
                 PackKind::Abbreviations => {
@@ -170,6 +174,7 @@ impl Engine {
             reader: Reader::new(abbreviations, Some(fuzzy)),
             matcher: Box::new(matcher),
             candidates: Box::new(candidates),
+            integral: IntegralSymptoms::builtin()?,
         })
     }
 
@@ -246,6 +251,7 @@ impl Engine {
             &context,
             &self.rules,
             &self.dictionary,
+            &self.integral,
             options.setting,
         );
         let mut warnings = resolved.warnings;

@@ -92,6 +92,7 @@ impl DictionaryMatcher {
             refined_by: None,
             value: None,
             units: None,
+            flag: None,
         })
     }
 }

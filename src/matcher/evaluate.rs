@@ -4,6 +4,7 @@
 use crate::context::{ContextCategory, ContextIndex, ModifierSource};
 use crate::document::Document;
 use crate::rules::file::Scope;
+use crate::rules::index::{IndexTree, Seventh, with_seventh};
 use crate::rules::{Action, Rule};
 
 use super::{Candidate, Hit, MatchResult, Partial, Role, Source, Vetoed};
@@ -68,6 +69,10 @@ pub(super) fn evaluate(
             return;
         }
     }
+    if let Some(tree) = &rule.index {
+        index_candidates(doc, context, index, rule, tree, anchor, hits, result);
+        return;
+    }
     let mut code = rule.code.clone();
     let mut refined_by = None;
     for (r, (_, refined, scope)) in rule.refine.iter().enumerate() {
@@ -118,7 +123,113 @@ pub(super) fn evaluate(
         refined_by,
         value,
         units,
+        flag: None,
     });
+}
+
+/// An index entry's candidate: walk the subterms from the main term, at each level taking the
+/// subterm whose words are nearest the anchor (a match inside a longer match of a sibling does
+/// not count), and stop where none is in the sentence; the deepest level reached gives the
+/// code and, when it says what is missing, the review flag. "Code also" subterms add their
+/// own candidates.
+#[allow(clippy::too_many_arguments)]
+fn index_candidates(
+    doc: &Document<'_>,
+    context: &ContextIndex,
+    index: usize,
+    rule: &Rule,
+    tree: &IndexTree,
+    anchor: &Hit<'_>,
+    hits: &[Hit<'_>],
+    result: &mut MatchResult,
+) {
+    let usable = |r: usize| {
+        hits.iter().filter(move |h| {
+            h.role == Role::Refine(r)
+                && within(doc, anchor, h, rule.refine[r].2)
+                && affirmed(doc, context, rule, h)
+        })
+    };
+    let distance = |h: &Hit<'_>| {
+        h.tokens
+            .start
+            .abs_diff(anchor.tokens.end)
+            .min(anchor.tokens.start.abs_diff(h.tokens.end))
+    };
+    let mut code = rule.code.clone();
+    let mut missing = tree.missing.clone();
+    let mut path = vec![tree.term.clone()];
+    let mut parent = None;
+    loop {
+        let found: Vec<(usize, &Hit<'_>)> = tree
+            .children(parent)
+            .flat_map(|r| usable(r).map(move |h| (r, h)))
+            .collect();
+        let inside_another = |h: &Hit<'_>| {
+            found.iter().any(|(_, o)| {
+                o.tokens != h.tokens
+                    && o.tokens.start <= h.tokens.start
+                    && h.tokens.end <= o.tokens.end
+            })
+        };
+        let Some((r, hit)) = found
+            .iter()
+            .filter(|(_, h)| !inside_another(h))
+            .min_by_key(|(r, h)| (distance(h), *r))
+        else {
+            break;
+        };
+        code = rule.refine[*r].1.clone();
+        missing = tree.nodes[*r].missing.clone();
+        path.push(format!("{} (\"{}\")", tree.nodes[*r].label, hit.term));
+        parent = Some(*r);
+    }
+    if let Some(Seventh::Injury) = tree.seventh {
+        code = with_seventh(&code, encounter(doc, anchor));
+    }
+    let candidate = Candidate {
+        rule: index,
+        source: Source::Index,
+        quality: anchor.quality,
+        corrections: anchor.corrections.clone(),
+        code,
+        tokens: anchor.tokens.clone(),
+        sentence: anchor.sentence,
+        term: anchor.term.to_string(),
+        refined_by: Some(format!("index: {}", path.join(" → "))),
+        value: None,
+        units: None,
+        flag: missing.map(|m| format!("{m} not documented: the index default was used")),
+    };
+    for (r, node) in tree.nodes.iter().enumerate().filter(|(_, n)| n.also) {
+        if let Some(hit) = usable(r).next() {
+            result.candidates.push(Candidate {
+                code: rule.refine[r].1.clone(),
+                refined_by: Some(format!(
+                    "index: {} → code also ({} \"{}\")",
+                    tree.term, node.label, hit.term
+                )),
+                flag: None,
+                ..candidate.clone()
+            });
+        }
+    }
+    result.candidates.push(candidate);
+}
+
+/// The 7th character of an injury code from the sentence: `D` for a subsequent encounter,
+/// `S` for a sequela, else `A` (initial encounter, active treatment).
+fn encounter(doc: &Document<'_>, anchor: &Hit<'_>) -> char {
+    let text = doc
+        .slice(doc.sentences[anchor.sentence].span)
+        .to_ascii_lowercase();
+    if text.contains("sequela") || text.contains("late effect") {
+        'S'
+    } else if text.contains("subsequent encounter") || text.contains("routine healing") {
+        'D'
+    } else {
+        'A'
+    }
 }
 
 /// True when a supporting term is not negated, or the rule keeps negated evidence. For

@@ -39,6 +39,8 @@ use terms::{StreamWord, TermSet, WordStream};
 pub enum Source {
     /// A rule of the rule packs.
     Rule,
+    /// An entry of medcode's Alphabetic Index (`rules/index/`).
+    Index,
     /// The words of an official code title or inclusion term, with no rule for them.
     Dictionary,
 }
@@ -80,6 +82,8 @@ pub struct Candidate {
     pub value: Option<f64>,
     /// Billing units computed from the value.
     pub units: Option<u32>,
+    /// Something the reviewer must check ("site not documented").
+    pub flag: Option<String>,
 }
 
 /// An anchor that a veto term cancelled.
@@ -422,48 +426,80 @@ impl Matcher for RuleMatcher {
     ) -> MatchResult {
         let _span = tracing::info_span!("match").entered();
         let (owners, hits) = self.hits(doc, words);
-        let mut anchors: Vec<usize> = (0..hits.len())
-            .filter(|&i| hits[i].role == Role::Anchor)
-            .collect();
-        anchors.sort_by_key(|&i| (hits[i].tokens.start, std::cmp::Reverse(hits[i].tokens.end)));
+        let is_index = |i: usize| self.rules.rules()[owners[i]].index.is_some();
         let mut result = MatchResult::default();
-        for i in longest(&hits, &anchors) {
-            let rule_index = owners[i];
-            let from = owners.partition_point(|&r| r < rule_index);
-            let to = owners.partition_point(|&r| r <= rule_index);
-            let rule = &self.rules.rules()[rule_index];
-            evaluate(
-                doc,
-                context,
-                rule_index,
-                rule,
-                &hits[i],
-                &hits[from..to],
-                &mut result,
-            );
+        // Rules first, then index entries: each kind in its own sweep, so an index term never
+        // hides a rule's anchor; then an index candidate on the words of a rule's candidate goes.
+        for index_pass in [false, true] {
+            let mut anchors: Vec<usize> = (0..hits.len())
+                .filter(|&i| hits[i].role == Role::Anchor && is_index(i) == index_pass)
+                .collect();
+            anchors.sort_by_key(|&i| (hits[i].tokens.start, std::cmp::Reverse(hits[i].tokens.end)));
+            self.sweep(doc, context, &owners, &hits, &anchors, &mut result);
         }
+        self.rules_decide(&mut result);
         result.candidates.sort_by_key(|c| (c.tokens.start, c.rule));
         result
     }
 }
 
-/// The anchors no other anchor strictly contains, from anchors sorted by start and then by
-/// longest first: one sweep keeping the furthest end of the ranges seen before.
-fn longest(hits: &[Hit<'_>], sorted: &[usize]) -> Vec<usize> {
-    let mut kept = Vec::with_capacity(sorted.len());
-    let mut furthest_before = 0;
-    let mut group: Option<Range<usize>> = None;
-    let mut group_end = 0;
-    for &i in sorted {
-        let tokens = &hits[i].tokens;
-        if group.as_ref() != Some(tokens) {
-            furthest_before = furthest_before.max(group_end);
-            group = Some(tokens.clone());
-            group_end = tokens.end;
-        }
-        if furthest_before < tokens.end {
-            kept.push(i);
+impl RuleMatcher {
+    /// Evaluates anchors sorted by start and then longest first. An anchor strictly inside
+    /// the words of an anchor that produced a candidate is passed over ("type 2 diabetes with
+    /// neuropathy" speaks for "diabetes"); one inside an anchor whose rule could not decide is
+    /// evaluated, so a longer term that fails does not hide a shorter one that holds.
+    fn sweep(
+        &self,
+        doc: &Document<'_>,
+        context: &ContextIndex,
+        owners: &[usize],
+        hits: &[Hit<'_>],
+        sorted: &[usize],
+        result: &mut MatchResult,
+    ) {
+        let mut furthest_before = 0;
+        let mut group: Option<Range<usize>> = None;
+        let mut group_end = 0;
+        for &i in sorted {
+            let tokens = &hits[i].tokens;
+            if group.as_ref() != Some(tokens) {
+                furthest_before = furthest_before.max(group_end);
+                group = Some(tokens.clone());
+                group_end = 0;
+            }
+            if furthest_before >= tokens.end {
+                continue;
+            }
+            let rule_index = owners[i];
+            let from = owners.partition_point(|&r| r < rule_index);
+            let to = owners.partition_point(|&r| r <= rule_index);
+            let before = result.candidates.len();
+            evaluate(
+                doc,
+                context,
+                rule_index,
+                &self.rules.rules()[rule_index],
+                &hits[i],
+                &hits[from..to],
+                result,
+            );
+            if result.candidates.len() > before {
+                group_end = tokens.end;
+            }
         }
     }
-    kept
+
+    /// Rules are authoritative: an index candidate on the words of a rule's candidate goes.
+    /// One on the words of a rule that anchored and could not decide (no site, a veto) stays:
+    /// the index default, with what is missing as its review flag, is better than silence.
+    fn rules_decide(&self, result: &mut MatchResult) {
+        let overlaps = |a: &Range<usize>, b: &Range<usize>| a.start < b.end && b.start < a.end;
+        let decided: Vec<Range<usize>> = (result.candidates.iter())
+            .filter(|c| c.source == Source::Rule)
+            .map(|c| c.tokens.clone())
+            .collect();
+        result.candidates.retain(|c| {
+            c.source != Source::Index || !decided.iter().any(|d| overlaps(d, &c.tokens))
+        });
+    }
 }

@@ -96,6 +96,8 @@ pub struct Rule {
     pub notes: Option<String>,
     /// Examples for `rules test`.
     pub examples: Examples,
+    /// For a rule compiled from an index entry: the nesting of its refinements (subterms).
+    pub index: Option<Box<super::index::IndexTree>>,
 }
 
 impl Rule {
@@ -131,6 +133,7 @@ impl Rule {
             references: vec![format!("{system} {code}")],
             notes: None,
             examples: Examples::default(),
+            index: None,
         }
     }
 
@@ -269,6 +272,7 @@ pub fn compile(
         references: file.references,
         notes: file.notes,
         examples: file.examples,
+        index: None,
     };
     check_codes(&rule, path, locator, dictionary, diagnostics);
     let errors_after = diagnostics.iter().filter(|d| d.is_error()).count();
@@ -333,19 +337,28 @@ fn action(value: &str) -> Action {
     }
 }
 
-/// Every code a rule names must be in the dictionary and billable.
-fn check_codes(
+/// Every code a rule names must be in the dictionary and billable (for an index entry, with
+/// its 7th character completed).
+pub(crate) fn check_codes(
     rule: &Rule,
     path: &str,
     locator: &Locator<'_>,
     dictionary: &Dictionary,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    for code in rule.codes() {
+    let codes: Vec<String> = match rule.index {
+        Some(_) => super::index::completed_codes(rule),
+        None => rule.codes().into_iter().map(str::to_string).collect(),
+    };
+    for code in &codes {
+        let code = code.as_str();
         let key = if code == rule.code { "code" } else { "refine" };
         let located = |d: Diagnostic| {
-            d.at_rule(&rule.id, Some(key))
-                .at(locator.find(&rule.id, Some(key)))
+            let at = match &rule.index {
+                Some(tree) => locator.find_value("term", &tree.term),
+                None => locator.find(&rule.id, Some(key)),
+            };
+            d.at_rule(&rule.id, Some(key)).at(at)
         };
         match dictionary.get(rule.system, code) {
             None => {

@@ -181,6 +181,17 @@ impl<'t> Locator<'t> {
             })
             .or(Some((start + 1, id_column)))
     }
+
+    /// Line and column of the first `key: value` line (`term: gout` in an index file).
+    pub fn find_value(&self, key: &str, value: &str) -> Option<(usize, usize)> {
+        let needle = format!("{key}:");
+        self.lines.iter().enumerate().find_map(|(i, line)| {
+            let trimmed = line.trim_start().trim_start_matches("- ").trim_start();
+            let rest = trimmed.strip_prefix(&needle)?;
+            (rest.trim().trim_matches(['"', '\'']) == value)
+                .then(|| (i + 1, line.len() - trimmed.len() + 1))
+        })
+    }
 }
 
 #[cfg(test)]

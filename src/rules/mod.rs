@@ -16,6 +16,7 @@
 pub mod compile;
 pub mod diagnostic;
 pub mod file;
+pub mod index;
 pub mod testing;
 
 use std::collections::{HashMap, HashSet};
@@ -60,6 +61,8 @@ pub enum PackKind {
     Context,
     /// `abbreviations:` / `remove:` — an abbreviation pack.
     Abbreviations,
+    /// `index:` / `entries:` — a part of the Alphabetic Index.
+    Index,
 }
 
 impl PackSource {
@@ -77,14 +80,16 @@ impl PackSource {
             "pack" | "rules" => PackKind::Rules,
             "sections" | "subheadings" => PackKind::Sections,
             "abbreviations" | "remove" => PackKind::Abbreviations,
+            "index" | "entries" => PackKind::Index,
             _ => PackKind::Context,
         }
     }
 
-    /// The bundled packs.
+    /// The bundled rule packs and index files.
     pub fn builtin() -> Vec<PackSource> {
         BUILTIN_PACKS
             .iter()
+            .chain(crate::embedded::BUILTIN_INDEX)
             .map(|(path, yaml)| PackSource {
                 path: format!("<embedded>/{path}"),
                 yaml: yaml.to_string(),
@@ -120,9 +125,20 @@ impl RuleSet {
         let mut set = RuleSet::default();
         let mut diagnostics = Vec::new();
         let mut defined_in: HashMap<String, String> = HashMap::new();
+        let mut see = Vec::new();
         for source in sources {
-            set.add_pack(source, dictionary, &mut defined_in, &mut diagnostics);
+            match source.kind() {
+                PackKind::Index => set.add_index(
+                    source,
+                    dictionary,
+                    &mut defined_in,
+                    &mut see,
+                    &mut diagnostics,
+                ),
+                _ => set.add_pack(source, dictionary, &mut defined_in, &mut diagnostics),
+            }
         }
+        set.resolve_see(see, &mut diagnostics);
         set.check_combinations(&mut diagnostics);
         (set, diagnostics)
     }
@@ -198,6 +214,104 @@ impl RuleSet {
             defined_in.insert(rule.id.clone(), path.to_string());
             self.by_id.insert(rule.id.clone(), self.rules.len());
             self.rules.push(rule);
+        }
+    }
+
+    /// An index file: its entries become rules (`index-<term>`), layered like rule packs.
+    fn add_index(
+        &mut self,
+        source: &PackSource,
+        dictionary: &Dictionary,
+        defined_in: &mut HashMap<String, String>,
+        see: &mut Vec<(String, String, compile::Terms, String)>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        let path = source.path.as_str();
+        if source.yaml.len() > MAX_PACK_BYTES {
+            diagnostics.push(Diagnostic::error(
+                path,
+                format!("index file is over the limit of {MAX_PACK_BYTES} bytes; split it"),
+            ));
+            return;
+        }
+        let compiled = index::compile_index(path, &source.yaml, diagnostics);
+        let locator = Locator::new(&source.yaml);
+        for term in &compiled.disable {
+            if self.remove(&index::rule_id(term)).is_none() {
+                diagnostics.push(Diagnostic::warning(
+                    path,
+                    format!("`index.disable` names `{term}`, which no earlier index file defines"),
+                ));
+            }
+        }
+        for (rule, override_) in compiled.rules {
+            let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+            compile::check_codes(&rule, path, &locator, dictionary, diagnostics);
+            if diagnostics.iter().filter(|d| d.is_error()).count() > errors {
+                continue;
+            }
+            if self.by_id.contains_key(&rule.id) {
+                if !override_ {
+                    let first = defined_in.get(&rule.id).cloned().unwrap_or_default();
+                    let term = rule.index.as_ref().map_or("", |t| t.term.as_str());
+                    diagnostics.push(
+                        Diagnostic::error(path, format!("duplicate main term: `{term}` is already an entry in {first}"))
+                            .at_rule(&rule.id, Some("term"))
+                            .at(locator.find_value("term", term))
+                            .help(Some("merge the two entries, or set `override: true` to replace the earlier one".to_string())),
+                    );
+                    continue;
+                }
+                self.remove(&rule.id);
+            }
+            defined_in.insert(rule.id.clone(), path.to_string());
+            self.by_id.insert(rule.id.clone(), self.rules.len());
+            self.rules.push(rule);
+        }
+        see.extend(
+            compiled
+                .see
+                .into_iter()
+                .map(|(term, words, target)| (path.to_string(), term, words, target)),
+        );
+    }
+
+    /// `see` entries: their words anchor the entry they name; two entries must not claim the
+    /// same words.
+    fn resolve_see(
+        &mut self,
+        see: Vec<(String, String, compile::Terms, String)>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        for (path, term, words, target) in see {
+            match self.by_id.get(&index::rule_id(&target)) {
+                Some(&i) => self.rules[i].any.extend(words),
+                None => diagnostics.push(
+                    Diagnostic::error(
+                        &path,
+                        format!(
+                            "`{term}` says see `{target}`, which is not a main term of the index"
+                        ),
+                    )
+                    .at_rule(&index::rule_id(&term), Some("see")),
+                ),
+            }
+        }
+        for (words, first, second) in index::conflicting_terms(&self.rules) {
+            let rule = self.get(&index::rule_id(&second));
+            diagnostics.push(
+                Diagnostic::error(
+                    rule.map_or("index", |r| r.pack.as_str()),
+                    format!(
+                        "the words `{words}` are claimed by the entries `{first}` and `{second}`"
+                    ),
+                )
+                .at_rule(&index::rule_id(&second), Some("synonyms"))
+                .help(Some(
+                    "keep the words in one entry and tell the codes apart with subterms"
+                        .to_string(),
+                )),
+            );
         }
     }
 
@@ -305,7 +419,7 @@ impl RuleSet {
 }
 
 /// A YAML or shape error with its position and, for unknown keys or values, a "did you mean".
-fn yaml_diagnostic(path: &str, error: &serde_yaml::Error) -> Diagnostic {
+pub(crate) fn yaml_diagnostic(path: &str, error: &serde_yaml::Error) -> Diagnostic {
     let message = error.to_string();
     let position = error.location().map(|l| (l.line(), l.column()));
     let help = unknown_name_help(&message);

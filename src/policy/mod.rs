@@ -23,6 +23,9 @@ use crate::rules::{Action, Rule, RuleSet};
 use crate::sections::SectionCategory;
 
 pub use crate::context::policy::Setting;
+pub use integral::{IntegralError, IntegralSymptoms};
+
+pub mod integral;
 
 /// What the context of one candidate means for coding.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,6 +58,7 @@ pub fn resolve(
     context: &ContextIndex,
     rules: &RuleSet,
     dictionary: &Dictionary,
+    integral: &IntegralSymptoms,
     setting: Setting,
 ) -> Resolved {
     let _span = tracing::info_span!("policy", candidates = found.candidates.len()).entered();
@@ -125,6 +129,9 @@ pub fn resolve(
                 if let Some(flag) = flag {
                     add_flag(suggestion, &flag);
                 }
+                if let Some(flag) = &candidate.flag {
+                    add_flag(suggestion, flag);
+                }
                 if rule.capture.is_some() && candidate.value.is_none() {
                     add_flag(
                         suggestion,
@@ -148,6 +155,7 @@ pub fn resolve(
             refined_by: None,
             value: None,
             units: None,
+            flag: None,
         };
         out.rejected.push(Rejected {
             code: rule.code.clone(),
@@ -160,6 +168,7 @@ pub fn resolve(
     let mut suggestions: Vec<Suggestion> = suggestions.into_values().collect();
     apply_combinations(&mut suggestions, &mut out.rejected, rules);
     prefer_specific(&mut suggestions, &mut out.rejected);
+    drop_integral_symptoms(&mut suggestions, &mut out.rejected, integral);
     suggestions.sort_by(|a, b| {
         b.confidence
             .total_cmp(&a.confidence)
@@ -274,6 +283,36 @@ fn prefer_specific(suggestions: &mut Vec<Suggestion>, rejected: &mut Vec<Rejecte
             &s,
             format!("the same words support the more specific code {code}"),
         ));
+    }
+}
+
+/// Signs and symptoms integral to a suggested diagnosis are not coded (Official Guidelines
+/// I.B.4–I.B.5); the rejection names the diagnosis and why.
+fn drop_integral_symptoms(
+    suggestions: &mut Vec<Suggestion>,
+    rejected: &mut Vec<Rejected>,
+    integral: &IntegralSymptoms,
+) {
+    let diagnoses: Vec<String> = suggestions
+        .iter()
+        .filter(|s| s.system == CodeSystem::Icd10Cm)
+        .map(|s| s.code.clone())
+        .collect();
+    let mut explained: Vec<(usize, String)> = Vec::new();
+    for (i, s) in suggestions.iter().enumerate() {
+        if s.system != CodeSystem::Icd10Cm {
+            continue;
+        }
+        if let Some((by, why)) = integral.explained(&s.code, diagnoses.iter().map(String::as_str)) {
+            explained.push((
+                i,
+                format!("integral to {by}: {why} (ICD-10-CM Official Guidelines I.B.5)"),
+            ));
+        }
+    }
+    for (i, reason) in explained.into_iter().rev() {
+        let s = suggestions.remove(i);
+        rejected.push(rejection(&s, reason));
     }
 }
 
