@@ -59,6 +59,10 @@ pub struct AbbreviationSpec {
     /// should only be expanded when its context confirms it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub senses: Option<Vec<SenseSpec>>,
+    /// Expand only where the note writes it in the case of `abbr`: `MR` is mitral
+    /// regurgitation, `Mr.` a title; `CTS` carpal tunnel syndrome, `CTs` scans.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub exact_case: bool,
 }
 
 /// One meaning of an ambiguous abbreviation and the context that selects it.
@@ -215,6 +219,8 @@ struct Entry {
     senses: Vec<Sense>,
     /// True for an entry written with `senses`: it expands only when its context decides.
     conditional: bool,
+    /// The abbreviation as written, when it expands only in that case.
+    exact_case: Option<String>,
     /// Canonical first word of every near phrase → (sense, phrase) using it.
     near_index: HashMap<String, Vec<(usize, usize)>>,
 }
@@ -413,6 +419,17 @@ impl Abbreviations {
         }
     }
 
+    /// False when `word` (lower case) is an abbreviation that expands only in the case its
+    /// pack writes it and the note's `written` form (the token, a final period dropped) is in
+    /// another case: `Mr.` is not `MR`.
+    pub fn case_allows(&self, word: &str, written: &str) -> bool {
+        let written = written.trim_end_matches('.');
+        match self.entries.get(word).and_then(|e| e.exact_case.as_deref()) {
+            Some(required) => !written.eq_ignore_ascii_case(required) || written == required,
+            None => true,
+        }
+    }
+
     /// True when `word` (lower case) is an abbreviation of the pack, ambiguous or not.
     pub fn contains(&self, word: &str) -> bool {
         self.entries.contains_key(word)
@@ -530,6 +547,9 @@ fn compile_entry(spec: &AbbreviationSpec) -> Result<Entry, Problem> {
             }],
             conditional: false,
             near_index: HashMap::new(),
+            exact_case: spec
+                .exact_case
+                .then(|| spec.abbr.trim_end_matches('.').to_string()),
         }),
         (None, Some(specs)) => {
             let mut senses = Vec::with_capacity(specs.len());
@@ -564,6 +584,9 @@ fn compile_entry(spec: &AbbreviationSpec) -> Result<Entry, Problem> {
                 senses,
                 conditional: true,
                 near_index,
+                exact_case: spec
+                    .exact_case
+                    .then(|| spec.abbr.trim_end_matches('.').to_string()),
             })
         }
     }

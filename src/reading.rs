@@ -63,7 +63,10 @@ impl Reader {
             let section = doc.section_of(&doc.sentences[sentence.sentence]).category;
             for (at, word) in sentence.words.iter().enumerate() {
                 let (token, index) = (word.token, sentence.sentence);
-                if let Some(expansion) = self.abbreviations.expand(&texts, at, section) {
+                let written = doc.slice(doc.tokens[token].span);
+                if !self.abbreviations.case_allows(texts[at], written) {
+                    stream.push(Cow::Borrowed(texts[at]), token, index, None);
+                } else if let Some(expansion) = self.abbreviations.expand(&texts, at, section) {
                     for part in expansion.words {
                         stream.push(Cow::Borrowed(part.as_str()), token, index, None);
                     }

@@ -26,7 +26,11 @@ fn every_mtsamples_note_runs_and_headers_are_recognised() {
     let notes = common::mtsamples(&dir);
     // The corpus shrank from 4,360 to 3,687 rows in December 2026 (rows shared with evaluation
     // notes were removed); its README says code must not assume a count, only that it is a corpus.
-    assert!(notes.len() > 3000, "expected the whole corpus, read {} notes", notes.len());
+    assert!(
+        notes.len() > 3000,
+        "expected the whole corpus, read {} notes",
+        notes.len()
+    );
     let engine = Engine::builtin().unwrap();
     let catalogue = SectionCatalogue::builtin().unwrap();
     let pattern = Regex::new(r"(?m)(?:^|[.,:]\s*)([A-Z][A-Z/&\- ]{1,60}[A-Z]):").unwrap();

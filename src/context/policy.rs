@@ -59,6 +59,23 @@ pub enum Setting {
 pub const INPATIENT_UNCERTAIN_REASON: &str =
     "uncertain diagnosis coded per inpatient guideline (ICD-10-CM Section II.H)";
 
+/// Why a condition that resolved before discharge is still coded.
+pub const INPATIENT_RESOLVED_REASON: &str = "resolved during the stay: a condition treated during an inpatient admission is coded (ICD-10-CM Section III)";
+
+/// True when every negation among `modifiers` is a resolution ("now resolved", "resolved"):
+/// the condition was present during the stay.
+fn resolved_during_stay(modifiers: &[Modifier]) -> bool {
+    let mut negations = modifiers
+        .iter()
+        .filter(|m| m.category == ContextCategory::Negated)
+        .peekable();
+    negations.peek().is_some()
+        && negations.all(|m| {
+            matches!(&m.source, ModifierSource::Trigger { text, .. }
+                if text.to_ascii_lowercase().contains("resolv"))
+        })
+}
+
 /// What to do with a finding given its context.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "decision", rename_all = "snake_case")]
@@ -102,6 +119,18 @@ pub fn decide(setting: Setting, modifiers: &[Modifier]) -> ContextDecision {
     let Some((category, modifier)) = strongest(modifiers) else {
         return ContextDecision::Affirmed;
     };
+    if setting == Setting::Inpatient && resolved_during_stay(modifiers) {
+        let rest: Vec<Modifier> = (modifiers.iter())
+            .filter(|m| m.category != ContextCategory::Negated)
+            .cloned()
+            .collect();
+        return match decide(setting, &rest) {
+            ContextDecision::Affirmed => ContextDecision::CodeAsConfirmed {
+                reason: format!("{INPATIENT_RESOLVED_REASON}; {}", modifier.describe()),
+            },
+            other => other,
+        };
+    }
     match category {
         ContextCategory::Negated | ContextCategory::Hypothetical => ContextDecision::Reject {
             category,

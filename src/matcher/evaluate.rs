@@ -143,6 +143,11 @@ fn index_candidates(
     hits: &[Hit<'_>],
     result: &mut MatchResult,
 ) {
+    // The index holds thousands of terms: a misspelling read as one of them is more often a
+    // different word ("clivus" is not "callus") than a typo.
+    if !anchor.corrections.is_empty() {
+        return;
+    }
     let usable = |r: usize| {
         hits.iter().filter(move |h| {
             h.role == Role::Refine(r)

@@ -183,6 +183,10 @@ mod tests {
             // Nothing explains it: the symptom stays.
             ("R05.9", &["I10", "E11.9"], None),
             ("R51.9", &["K21.9"], None),
+            // A chronic condition beside a new symptom does not explain it.
+            ("R07.9", &["I25.10"], None),
+            ("R51.9", &["I10"], None),
+            ("R09.02", &["J18.9"], None),
             // A symptom does not explain another of its own row, nor itself.
             ("R06.02", &["R05.9"], None),
             ("R11.0", &["R11.0"], None),

@@ -26,6 +26,26 @@ use crate::sections::SectionCategory;
 /// rule (0.8 by default), above the words of an official title.
 pub const INDEX_CONFIDENCE: f32 = 0.7;
 
+/// Where an entry is looked up when it names no `sections`: the diagnostic statements a coder
+/// codes from (diagnosis lists, assessment, impression, chief complaint, past medical and family
+/// history, indications) and notes without headings. Narrative (history of present illness,
+/// hospital course, examination, results, procedure) is left to hand-written rules, which
+/// weigh their words; on the development notes the index found three wrong codes there for
+/// each right one.
+pub const DIAGNOSTIC_STATEMENT_SECTIONS: [SectionCategory; 11] = [
+    SectionCategory::Diagnoses,
+    SectionCategory::DischargeDiagnoses,
+    SectionCategory::Assessment,
+    SectionCategory::AssessmentAndPlan,
+    SectionCategory::Impression,
+    SectionCategory::ChiefComplaint,
+    SectionCategory::PastMedicalHistory,
+    SectionCategory::FamilyHistory,
+    SectionCategory::Indications,
+    SectionCategory::Plan,
+    SectionCategory::Unlabeled,
+];
+
 /// The prefix of the ids of rules compiled from index entries.
 pub const INDEX_RULE_PREFIX: &str = "index-";
 
@@ -312,7 +332,11 @@ fn compile_entry(entry: EntryFile, code: String, words: Terms, path: &str) -> Ru
         all: Vec::new(),
         regex: Vec::new(),
         veto: phrases(&entry.veto),
-        sections: entry.sections,
+        sections: if entry.sections.is_empty() {
+            DIAGNOSTIC_STATEMENT_SECTIONS.to_vec()
+        } else {
+            entry.sections
+        },
         ignore_sections: entry.ignore_sections,
         context: ContextActions {
             negated: action(&c.negated),
