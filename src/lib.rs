@@ -31,6 +31,7 @@ pub mod embedded {
 
 pub mod context;
 pub mod corpus;
+pub mod coverage;
 pub mod dictionary;
 pub mod document;
 pub mod evaluate;

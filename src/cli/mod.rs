@@ -20,6 +20,7 @@ macro_rules! outln {
 mod config;
 mod data;
 mod explain;
+mod index;
 mod rules;
 mod suggest;
 mod tokens;
@@ -70,6 +71,9 @@ enum Command {
     /// The rule author's toolchain: check, test, list, show, new, schema.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
+    /// medcode's Alphabetic Index: lookup (the path a coder reads), coverage of a corpus, schema.
+    #[command(subcommand)]
+    Index(index::IndexCommand),
     /// Explain, step by step, why a code was or was not suggested for a note.
     Explain {
         /// The note file; `-` reads standard input.
@@ -87,7 +91,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
-    /// Measure the engine: `eval gold DIR` (ICD-10-CM precision/recall/F1 against coded notes),
+    /// Measure the engine: `eval gold DIR` (precision/recall/F1 per code system against coded
+    /// notes, the whole set and the notes added in December 2026 on their own, by source),
     /// `eval negex FILE` (negation, history and experiencer against annotated sentences).
     Eval {
         /// `gold` or `negex`.
@@ -98,6 +103,16 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// `gold`: write each note's false suggestions and missed codes here, as JSONL.
+        #[arg(long)]
+        errors: Option<PathBuf>,
+        /// `gold`: a file of note ids (one per line) to report on their own (default: the
+        /// notes added to gold_dev in December 2026).
+        #[arg(long)]
+        subset: Option<PathBuf>,
+        /// `gold`: only rules and the index, no candidates from official titles.
+        #[arg(long)]
+        no_dictionary_candidates: bool,
     },
     /// Print the JSON Schema of the JSON report (`suggest --format json`).
     ReportSchema,
@@ -245,9 +260,22 @@ pub fn main() -> ExitCode {
         Command::Suggest(args) => suggest::run(args, config, &cli.rule_paths, dict),
         Command::Tokens(args) => tokens::run(args),
         Command::Rules(command) => rules::run(command, config, &cli.rule_paths, dict),
+        Command::Index(command) => index::run(command, config, &cli.rule_paths, dict),
         Command::Data(DataCommand::Import(args)) => data::import(args),
-        Command::Eval { what, path, format } => {
-            eval(&what, path, format, config, &cli.rule_paths, dict)
+        Command::Eval {
+            what,
+            path,
+            format,
+            errors,
+            subset,
+            no_dictionary_candidates,
+        } => {
+            let gold = GoldArgs {
+                errors,
+                subset,
+                dictionary_candidates: !no_dictionary_candidates,
+            };
+            eval(&what, path, format, &gold, config, &cli.rule_paths, dict)
         }
         Command::ReportSchema => outln!("{}", medcode::report::json_schema())
             .map(|()| ExitCode::SUCCESS)
@@ -322,10 +350,18 @@ fn use_color(color: Color) -> bool {
     }
 }
 
+/// The `eval gold` options.
+struct GoldArgs {
+    errors: Option<PathBuf>,
+    subset: Option<PathBuf>,
+    dictionary_candidates: bool,
+}
+
 fn eval(
     what: &str,
     path: Option<PathBuf>,
     format: Format,
+    gold: &GoldArgs,
     config: Option<&std::path::Path>,
     rule_paths: &[PathBuf],
     dict: Option<&std::path::Path>,
@@ -344,16 +380,28 @@ fn eval(
         let packs = config::user_packs(config, rule_paths)?;
         let (engine, _) =
             medcode::pipeline::Engine::with_rule_packs(data::choose_dictionary(dict)?, &packs)?;
-        let reports = [false, true]
-            .map(|candidates| medcode::evaluate::evaluate_gold(&engine, &path, candidates));
-        let [rules_only, with_candidates] = reports;
-        let (rules_only, with_candidates) = (rules_only?, with_candidates?);
-        let text = format!("{}\n{}", rules_only.to_table(), with_candidates.to_table());
-        let json = serde_json::json!({
-            "rules_only": rules_only,
-            "with_dictionary_candidates": with_candidates,
-        });
-        (text, serde_json::to_string_pretty(&json)?)
+        let subset = match &gold.subset {
+            Some(file) => {
+                let text = std::fs::read_to_string(file).with_context(|| {
+                    format!("{}: cannot read the list of note ids", file.display())
+                })?;
+                Some((
+                    file.display().to_string(),
+                    medcode::evaluate::note_ids(&text),
+                ))
+            }
+            None => Some(medcode::evaluate::GoldOptions::added_notes()),
+        };
+        let options = medcode::evaluate::GoldOptions {
+            dictionary_candidates: gold.dictionary_candidates,
+            subset,
+        };
+        let report = medcode::evaluate::evaluate_gold(&engine, &path, &options)?;
+        if let Some(file) = &gold.errors {
+            std::fs::write(file, report.errors_jsonl())
+                .with_context(|| format!("{}: cannot write the errors", file.display()))?;
+        }
+        (report.to_table(), serde_json::to_string_pretty(&report)?)
     } else {
         let report = medcode::context::eval::evaluate_negex(&path)?;
         (report.to_table(), serde_json::to_string_pretty(&report)?)
