@@ -8,8 +8,9 @@
 //! sentence: `D` for a subsequent encounter, `S` for a sequela, `A` (initial encounter) otherwise,
 //! when that code exists.
 //!
-//! A hit on a single content word ("anemia") counts only in a section that states diagnoses
-//! (assessment, diagnoses, impression, chief complaint, indications).
+//! Hits count only in a section that states diagnoses (assessment, diagnoses, impression, chief
+//! complaint, indications): in narrative and examination the words of a title are more often
+//! a passing mention than a diagnosis (on the development notes, three in four were wrong).
 //!
 //! Rule matches win: [`MatchResult::absorb`] drops a dictionary candidate that overlaps any
 //! anchor a rule found (suggested, vetoed or partial), since a rule author has decided about
@@ -93,6 +94,7 @@ impl DictionaryMatcher {
             value: None,
             units: None,
             flag: None,
+            fallback: false,
         })
     }
 }
@@ -142,7 +144,7 @@ impl Matcher for DictionaryMatcher {
             let sentence = &doc.sentences[words[range.start].sentence];
             let states_diagnoses = doc.section_of(sentence).category.states_diagnoses();
             for mut hit in self.index.find(&forms) {
-                if hit.system == CodeSystem::Cpt || (hit.matched < 2 && !states_diagnoses) {
+                if hit.system == CodeSystem::Cpt || !states_diagnoses {
                     continue;
                 }
                 hit.positions.iter_mut().for_each(|p| *p += range.start);

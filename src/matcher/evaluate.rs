@@ -124,6 +124,7 @@ pub(super) fn evaluate(
         value,
         units,
         flag: None,
+        fallback: false,
     });
 }
 
@@ -205,6 +206,7 @@ fn index_candidates(
         value: None,
         units: None,
         flag: missing.map(|m| format!("{m} not documented: the index default was used")),
+        fallback: parent.is_none() && tree.missing.is_some(),
     };
     for (r, node) in tree.nodes.iter().enumerate().filter(|(_, n)| n.also) {
         if let Some(hit) = usable(r).next() {
@@ -215,6 +217,7 @@ fn index_candidates(
                     tree.term, node.label, hit.term
                 )),
                 flag: None,
+                fallback: false,
                 ..candidate.clone()
             });
         }

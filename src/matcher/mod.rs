@@ -84,6 +84,8 @@ pub struct Candidate {
     pub units: Option<u32>,
     /// Something the reviewer must check ("site not documented").
     pub flag: Option<String>,
+    /// An index entry's top-level default, taken because no subterm was written.
+    pub fallback: bool,
 }
 
 /// An anchor that a veto term cancelled.
@@ -437,7 +439,7 @@ impl Matcher for RuleMatcher {
             anchors.sort_by_key(|&i| (hits[i].tokens.start, std::cmp::Reverse(hits[i].tokens.end)));
             self.sweep(doc, context, &owners, &hits, &anchors, &mut result);
         }
-        self.rules_decide(&mut result);
+        self.rules_decide(doc, &mut result);
         result.candidates.sort_by_key(|c| (c.tokens.start, c.rule));
         result
     }
@@ -492,7 +494,7 @@ impl RuleMatcher {
     /// Rules are authoritative: an index candidate on the words of a rule's candidate goes.
     /// One on the words of a rule that anchored and could not decide (no site, a veto) stays:
     /// the index default, with what is missing as its review flag, is better than silence.
-    fn rules_decide(&self, result: &mut MatchResult) {
+    fn rules_decide(&self, doc: &Document<'_>, result: &mut MatchResult) {
         let overlaps = |a: &Range<usize>, b: &Range<usize>| a.start < b.end && b.start < a.end;
         let decided: Vec<Range<usize>> = (result.candidates.iter())
             .filter(|c| c.source == Source::Rule)
@@ -501,5 +503,43 @@ impl RuleMatcher {
         result.candidates.retain(|c| {
             c.source != Source::Index || !decided.iter().any(|d| overlaps(d, &c.tokens))
         });
+        self.defaults_defer(doc, result);
+    }
+
+    /// An index default taken for want of detail ("mass", "cancer", "fracture" with no site)
+    /// goes when another finding is coded from the words right beside it in the same phrase
+    /// ("mesothelioma with mass", "metastatic renal cell carcinoma"): those words are the
+    /// detail. Words of a list ("hypertension, diabetes and arthritis") are separate findings.
+    fn defaults_defer(&self, doc: &Document<'_>, result: &mut MatchResult) {
+        const NEAR: usize = 4;
+        let separated = |a: &Range<usize>, b: &Range<usize>| {
+            let (from, to) = if a.end <= b.start {
+                (a.end, b.start)
+            } else {
+                (b.end, a.start)
+            };
+            (from..to).any(|t| {
+                let text = doc.token_text(t);
+                matches!(text, "," | ";" | "and" | "or" | "." | "/")
+            })
+        };
+        let keep: Vec<bool> = (result.candidates.iter())
+            .map(|c| {
+                !c.fallback
+                    || !result.candidates.iter().any(|o| {
+                        o.rule != c.rule
+                            && !o.fallback
+                            && o.sentence == c.sentence
+                            && o.tokens
+                                .start
+                                .abs_diff(c.tokens.end)
+                                .min(c.tokens.start.abs_diff(o.tokens.end))
+                                <= NEAR
+                            && !separated(&c.tokens, &o.tokens)
+                    })
+            })
+            .collect();
+        let mut keep = keep.into_iter();
+        result.candidates.retain(|_| keep.next().unwrap_or(true));
     }
 }

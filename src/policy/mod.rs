@@ -156,6 +156,7 @@ pub fn resolve(
             value: None,
             units: None,
             flag: None,
+            fallback: false,
         };
         out.rejected.push(Rejected {
             code: rule.code.clone(),
@@ -169,6 +170,7 @@ pub fn resolve(
     apply_combinations(&mut suggestions, &mut out.rejected, rules);
     prefer_specific(&mut suggestions, &mut out.rejected);
     drop_integral_symptoms(&mut suggestions, &mut out.rejected, integral);
+    drop_narrative_symptoms(&mut suggestions, &mut out.rejected);
     suggestions.sort_by(|a, b| {
         b.confidence
             .total_cmp(&a.confidence)
@@ -313,6 +315,56 @@ fn drop_integral_symptoms(
     for (i, reason) in explained.into_iter().rev() {
         let s = suggestions.remove(i);
         rejected.push(rejection(&s, reason));
+    }
+}
+
+/// Sections where the provider states the diagnoses of the encounter.
+const DIAGNOSTIC_STATEMENTS: [SectionCategory; 6] = [
+    SectionCategory::Diagnoses,
+    SectionCategory::DischargeDiagnoses,
+    SectionCategory::Assessment,
+    SectionCategory::AssessmentAndPlan,
+    SectionCategory::Impression,
+    SectionCategory::ChiefComplaint,
+];
+
+/// A sign or symptom code (R00–R69) or a pain code of a body region (M25.5-, M54.-, M79.6-).
+fn is_symptom(code: &str) -> bool {
+    let category = code.get(..3).unwrap_or(code);
+    (category.starts_with('R') && category < "R70")
+        || code.starts_with("M25.5")
+        || code.starts_with("M79.6")
+        || category == "M54"
+}
+
+/// When the provider's assessment states diagnoses, a symptom mentioned only in the narrative
+/// (history, review of systems, examination, hospital course) and not in the assessment or the
+/// chief complaint is not coded: symptoms are reported when no diagnosis was established
+/// (Official Guidelines IV.D), and the assessment is where the provider says what was.
+fn drop_narrative_symptoms(suggestions: &mut Vec<Suggestion>, rejected: &mut Vec<Rejected>) {
+    let stated = |s: &Suggestion| {
+        s.evidence
+            .iter()
+            .any(|e| DIAGNOSTIC_STATEMENTS.contains(&e.section))
+    };
+    let assessed = suggestions
+        .iter()
+        .any(|s| s.system == CodeSystem::Icd10Cm && !is_symptom(&s.code) && stated(s));
+    if !assessed {
+        return;
+    }
+    let mut dropped = Vec::new();
+    for (i, s) in suggestions.iter().enumerate() {
+        if s.system == CodeSystem::Icd10Cm && is_symptom(&s.code) && !stated(s) {
+            dropped.push(i);
+        }
+    }
+    for i in dropped.into_iter().rev() {
+        let s = suggestions.remove(i);
+        rejected.push(rejection(
+            &s,
+            "a symptom named only in the narrative: the assessment states the diagnoses and not this symptom (Official Guidelines IV.D)".to_string(),
+        ));
     }
 }
 
