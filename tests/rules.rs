@@ -378,7 +378,8 @@ fn bundled_packs_pass_their_own_examples() {
 #[test]
 fn every_rule_has_two_match_and_two_no_match_examples() {
     let engine = Engine::builtin().unwrap();
-    for rule in engine.rules().rules() {
+    // Index entries are a lookup table with examples of their own (tests/index.rs).
+    for rule in engine.rules().rules().iter().filter(|r| r.index.is_none()) {
         assert!(
             rule.examples.match_.len() >= 2,
             "{} needs two match examples",

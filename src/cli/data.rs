@@ -30,13 +30,20 @@ pub fn default_dictionary_path() -> Option<PathBuf> {
 /// starter entries it lacks (the own-words CPT entries of the bundled rules). YAML fragments
 /// from `MEDCODE_DICT_YAML` (paths separated by `:`) are merged last.
 pub fn choose_dictionary(explicit: Option<&Path>) -> anyhow::Result<Dictionary> {
-    let starter = Dictionary::starter()?;
-    let mut dictionary = match explicit
+    let imported = explicit
         .map(Path::to_path_buf)
-        .or_else(|| default_dictionary_path().filter(|p| p.exists()))
-    {
-        Some(path) => {
-            let mut imported = Dictionary::load(&path)?;
+        .or_else(|| default_dictionary_path().filter(|p| p.exists()));
+    // The starter's YAML is parsed while the binary file loads: both are start-up time.
+    let (starter, imported) = std::thread::scope(|scope| {
+        let starter = scope.spawn(Dictionary::starter);
+        let imported = imported.map(|path| Dictionary::load(&path));
+        (starter.join(), imported)
+    });
+    let starter = starter
+        .map_err(|_| anyhow::anyhow!("reading the embedded starter dictionary failed"))??;
+    let mut dictionary = match imported {
+        Some(imported) => {
+            let mut imported = imported?;
             imported.fill_missing(&starter);
             imported
         }

@@ -491,17 +491,30 @@ impl RuleMatcher {
         }
     }
 
-    /// Rules are authoritative: an index candidate on the words of a rule's candidate goes.
-    /// One on the words of a rule that anchored and could not decide (no site, a veto) stays:
-    /// the index default, with what is missing as its review flag, is better than silence.
+    /// Rules are authoritative: an index candidate on the words of a rule's candidate goes,
+    /// unless the index term is longer and holds all the rule's words ("cluster headache"
+    /// against a rule for "headache"): more words name a more specific condition, and then the
+    /// rule's candidate goes. An index candidate on the words of a rule that anchored and
+    /// could not decide (no site, a veto) stays: the index default, with what is missing as
+    /// its review flag, is better than silence.
     fn rules_decide(&self, doc: &Document<'_>, result: &mut MatchResult) {
         let overlaps = |a: &Range<usize>, b: &Range<usize>| a.start < b.end && b.start < a.end;
-        let decided: Vec<Range<usize>> = (result.candidates.iter())
+        let inside =
+            |a: &Range<usize>, b: &Range<usize>| b.start <= a.start && a.end <= b.end && a != b;
+        let index: Vec<Range<usize>> = (result.candidates.iter())
+            .filter(|c| c.source == Source::Index)
+            .map(|c| c.tokens.clone())
+            .collect();
+        let rules: Vec<Range<usize>> = (result.candidates.iter())
             .filter(|c| c.source == Source::Rule)
             .map(|c| c.tokens.clone())
             .collect();
-        result.candidates.retain(|c| {
-            c.source != Source::Index || !decided.iter().any(|d| overlaps(d, &c.tokens))
+        result.candidates.retain(|c| match c.source {
+            Source::Index => !rules
+                .iter()
+                .any(|r| overlaps(r, &c.tokens) && !inside(r, &c.tokens)),
+            Source::Rule => !index.iter().any(|i| inside(&c.tokens, i)),
+            Source::Dictionary => true,
         });
         self.defaults_defer(doc, result);
     }

@@ -184,13 +184,23 @@ impl<'t> Locator<'t> {
 
     /// Line and column of the first `key: value` line (`term: gout` in an index file).
     pub fn find_value(&self, key: &str, value: &str) -> Option<(usize, usize)> {
+        self.find_nth_value(key, value, 0)
+    }
+
+    /// Line and column of the `n`th (from 0) `key: value` line: the second entry with the
+    /// same main term is the duplicate.
+    pub fn find_nth_value(&self, key: &str, value: &str, n: usize) -> Option<(usize, usize)> {
         let needle = format!("{key}:");
-        self.lines.iter().enumerate().find_map(|(i, line)| {
-            let trimmed = line.trim_start().trim_start_matches("- ").trim_start();
-            let rest = trimmed.strip_prefix(&needle)?;
-            (rest.trim().trim_matches(['"', '\'']) == value)
-                .then(|| (i + 1, line.len() - trimmed.len() + 1))
-        })
+        self.lines
+            .iter()
+            .enumerate()
+            .filter_map(|(i, line)| {
+                let trimmed = line.trim_start().trim_start_matches("- ").trim_start();
+                let rest = trimmed.strip_prefix(&needle)?;
+                (rest.trim().trim_matches(['"', '\'']) == value)
+                    .then(|| (i + 1, line.len() - trimmed.len() + 1))
+            })
+            .nth(n)
     }
 }
 

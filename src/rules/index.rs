@@ -256,11 +256,11 @@ pub fn compile_index(path: &str, yaml: &str, diagnostics: &mut Vec<Diagnostic>) 
     let locator = Locator::new(yaml);
     out.disable = file.index.disable;
     for entry in file.entries {
-        let at = locator.find_value("term", &entry.term);
+        // Found only for a diagnostic: a search per entry would make loading quadratic.
         let error = |message: String| {
             Diagnostic::error(path, message)
                 .at_rule(&rule_id(&entry.term), Some("term"))
-                .at(at)
+                .at(locator.find_value("term", &entry.term))
         };
         let words: Terms = std::iter::once(&entry.term)
             .chain(&entry.synonyms)

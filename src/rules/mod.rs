@@ -120,81 +120,89 @@ impl RuleSet {
 
     /// Loads packs in order, layering each over the previous ones. Returns the rules that are
     /// valid and every diagnostic; a rule with errors is left out, the others still load.
+    ///
+    /// Each pack is parsed and compiled on its own, in parallel (YAML parsing is most of the
+    /// start-up time); layering (disable, override, duplicates) then runs in pack order.
     pub fn load(sources: &[PackSource], dictionary: &Dictionary) -> (RuleSet, Vec<Diagnostic>) {
+        use rayon::prelude::*;
         let _span = tracing::info_span!("load_rules", packs = sources.len()).entered();
+        let compiled: Vec<(CompiledPack, Vec<Diagnostic>)> = sources
+            .par_iter()
+            .map(|source| compile_pack(source, dictionary))
+            .collect();
         let mut set = RuleSet::default();
         let mut diagnostics = Vec::new();
         let mut defined_in: HashMap<String, String> = HashMap::new();
         let mut see = Vec::new();
-        for source in sources {
-            match source.kind() {
-                PackKind::Index => set.add_index(
-                    source,
-                    dictionary,
-                    &mut defined_in,
-                    &mut see,
-                    &mut diagnostics,
-                ),
-                _ => set.add_pack(source, dictionary, &mut defined_in, &mut diagnostics),
-            }
+        for (source, (pack, found)) in sources.iter().zip(compiled) {
+            diagnostics.extend(found);
+            set.layer(source, pack, &mut defined_in, &mut see, &mut diagnostics);
         }
         set.resolve_see(see, &mut diagnostics);
         set.check_combinations(&mut diagnostics);
         (set, diagnostics)
     }
 
-    fn add_pack(
+    /// Layers one compiled pack over the rules loaded so far: its `disable` list, then its
+    /// rules, each new or replacing an earlier one with `override: true`.
+    fn layer(
         &mut self,
         source: &PackSource,
-        dictionary: &Dictionary,
+        pack: CompiledPack,
         defined_in: &mut HashMap<String, String>,
+        see: &mut Vec<(String, String, compile::Terms, String)>,
         diagnostics: &mut Vec<Diagnostic>,
     ) {
         let path = source.path.as_str();
-        if source.yaml.len() > MAX_PACK_BYTES {
-            diagnostics.push(Diagnostic::error(
-                path,
-                format!(
-                    "rule pack is {} bytes, over the limit of {MAX_PACK_BYTES} bytes; split it into several packs",
-                    source.yaml.len()
-                ),
-            ));
-            return;
-        }
-        let pack: RulePackFile = match serde_yaml::from_str(&source.yaml) {
-            Ok(pack) => pack,
-            Err(e) => {
-                diagnostics.push(yaml_diagnostic(path, &e));
-                return;
-            }
-        };
-        let locator = Locator::new(&source.yaml);
-        for id in &pack.pack.disable {
+        let index = pack.index;
+        for id in &pack.disable {
             if self.remove(id).is_none() {
+                let key = if index {
+                    "index.disable"
+                } else {
+                    "pack.disable"
+                };
                 let help = did_you_mean(id, self.by_id.keys().map(String::as_str))
                     .map(|c| format!("did you mean `{c}`?"));
                 diagnostics.push(
                     Diagnostic::warning(
                         path,
-                        format!("`pack.disable` names `{id}`, which no earlier pack defines"),
+                        format!("`{key}` names `{id}`, which no earlier pack defines"),
                     )
                     .help(help),
                 );
             }
         }
-        for file in pack.rules {
-            let override_ = file.override_;
-            let Some(rule) = compile::compile(file, path, &locator, dictionary, diagnostics) else {
-                continue;
+        let locator = Locator::new(&source.yaml);
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for (rule, override_) in pack.rules {
+            let term = rule.index.as_ref().map(|t| t.term.clone());
+            let nth = term.as_ref().map_or(0, |t| {
+                *seen.entry(t.clone()).and_modify(|n| *n += 1).or_insert(0)
+            });
+            let position = || match &term {
+                Some(term) => locator.find_nth_value("term", term, nth),
+                None => locator.find(&rule.id, None),
             };
             match (self.by_id.contains_key(&rule.id), override_) {
                 (true, false) => {
                     let first = defined_in.get(&rule.id).cloned().unwrap_or_default();
+                    let (what, fix) = match &term {
+                        Some(term) => (
+                            format!("duplicate main term: `{term}` is already an entry in {first}"),
+                            "merge the two entries, or set `override: true` to replace the earlier one",
+                        ),
+                        None => (
+                            format!("duplicate id: `{}` is already defined in {first}", rule.id),
+                            "give it another id, or set `override: true` to replace the earlier rule",
+                        ),
+                    };
+                    let key = if term.is_some() { "term" } else { "id" };
                     diagnostics.push(
-                        Diagnostic::error(path, format!("duplicate id: `{}` is already defined in {first}", rule.id))
-                            .at_rule(&rule.id, Some("id"))
-                            .at(locator.find(&rule.id, None))
-                            .help(Some("give it another id, or set `override: true` to replace the earlier rule".to_string())),
+                        Diagnostic::error(path, what)
+                            .at_rule(&rule.id, Some(key))
+                            .at(position())
+                            .help(Some(fix.to_string())),
                     );
                     continue;
                 }
@@ -202,12 +210,9 @@ impl RuleSet {
                     self.remove(&rule.id);
                 }
                 (false, true) => diagnostics.push(
-                    Diagnostic::warning(
-                        path,
-                        "`override: true`, but no earlier pack defines this id",
-                    )
-                    .at_rule(&rule.id, Some("override"))
-                    .at(locator.find(&rule.id, Some("override"))),
+                    Diagnostic::warning(path, "`override: true`, but no earlier file defines this")
+                        .at_rule(&rule.id, Some("override"))
+                        .at(position()),
                 ),
                 (false, false) => {}
             }
@@ -215,62 +220,8 @@ impl RuleSet {
             self.by_id.insert(rule.id.clone(), self.rules.len());
             self.rules.push(rule);
         }
-    }
-
-    /// An index file: its entries become rules (`index-<term>`), layered like rule packs.
-    fn add_index(
-        &mut self,
-        source: &PackSource,
-        dictionary: &Dictionary,
-        defined_in: &mut HashMap<String, String>,
-        see: &mut Vec<(String, String, compile::Terms, String)>,
-        diagnostics: &mut Vec<Diagnostic>,
-    ) {
-        let path = source.path.as_str();
-        if source.yaml.len() > MAX_PACK_BYTES {
-            diagnostics.push(Diagnostic::error(
-                path,
-                format!("index file is over the limit of {MAX_PACK_BYTES} bytes; split it"),
-            ));
-            return;
-        }
-        let compiled = index::compile_index(path, &source.yaml, diagnostics);
-        let locator = Locator::new(&source.yaml);
-        for term in &compiled.disable {
-            if self.remove(&index::rule_id(term)).is_none() {
-                diagnostics.push(Diagnostic::warning(
-                    path,
-                    format!("`index.disable` names `{term}`, which no earlier index file defines"),
-                ));
-            }
-        }
-        for (rule, override_) in compiled.rules {
-            let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-            compile::check_codes(&rule, path, &locator, dictionary, diagnostics);
-            if diagnostics.iter().filter(|d| d.is_error()).count() > errors {
-                continue;
-            }
-            if self.by_id.contains_key(&rule.id) {
-                if !override_ {
-                    let first = defined_in.get(&rule.id).cloned().unwrap_or_default();
-                    let term = rule.index.as_ref().map_or("", |t| t.term.as_str());
-                    diagnostics.push(
-                        Diagnostic::error(path, format!("duplicate main term: `{term}` is already an entry in {first}"))
-                            .at_rule(&rule.id, Some("term"))
-                            .at(locator.find_value("term", term))
-                            .help(Some("merge the two entries, or set `override: true` to replace the earlier one".to_string())),
-                    );
-                    continue;
-                }
-                self.remove(&rule.id);
-            }
-            defined_in.insert(rule.id.clone(), path.to_string());
-            self.by_id.insert(rule.id.clone(), self.rules.len());
-            self.rules.push(rule);
-        }
         see.extend(
-            compiled
-                .see
+            pack.see
                 .into_iter()
                 .map(|(term, words, target)| (path.to_string(), term, words, target)),
         );
@@ -416,6 +367,68 @@ impl RuleSet {
     pub fn is_empty(&self) -> bool {
         self.rules.is_empty()
     }
+}
+
+/// One pack, parsed and compiled on its own (before layering).
+#[derive(Default)]
+struct CompiledPack {
+    /// An index file rather than a rule pack.
+    index: bool,
+    /// Ids (rule packs) or main terms' rule ids (index files) of earlier packs to remove.
+    disable: Vec<String>,
+    /// The valid rules, each with its `override` flag.
+    rules: Vec<(Rule, bool)>,
+    /// Index `see` entries: term, its words, the main term it leads to.
+    see: Vec<(String, compile::Terms, String)>,
+}
+
+/// Parses and compiles one pack (rule pack or index file), with its diagnostics.
+fn compile_pack(source: &PackSource, dictionary: &Dictionary) -> (CompiledPack, Vec<Diagnostic>) {
+    let path = source.path.as_str();
+    let mut diagnostics = Vec::new();
+    let mut out = CompiledPack {
+        index: source.kind() == PackKind::Index,
+        ..CompiledPack::default()
+    };
+    if source.yaml.len() > MAX_PACK_BYTES {
+        diagnostics.push(Diagnostic::error(
+            path,
+            format!(
+                "pack is {} bytes, over the limit of {MAX_PACK_BYTES} bytes; split it into several files",
+                source.yaml.len()
+            ),
+        ));
+        return (out, diagnostics);
+    }
+    let locator = Locator::new(&source.yaml);
+    if out.index {
+        let compiled = index::compile_index(path, &source.yaml, &mut diagnostics);
+        out.disable = compiled.disable.iter().map(|t| index::rule_id(t)).collect();
+        out.see = compiled.see;
+        for (rule, override_) in compiled.rules {
+            let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+            compile::check_codes(&rule, path, &locator, dictionary, &mut diagnostics);
+            if diagnostics.iter().filter(|d| d.is_error()).count() == errors {
+                out.rules.push((rule, override_));
+            }
+        }
+        return (out, diagnostics);
+    }
+    let pack: RulePackFile = match serde_yaml::from_str(&source.yaml) {
+        Ok(pack) => pack,
+        Err(e) => {
+            diagnostics.push(yaml_diagnostic(path, &e));
+            return (out, diagnostics);
+        }
+    };
+    out.disable = pack.pack.disable;
+    for file in pack.rules {
+        let override_ = file.override_;
+        if let Some(rule) = compile::compile(file, path, &locator, dictionary, &mut diagnostics) {
+            out.rules.push((rule, override_));
+        }
+    }
+    (out, diagnostics)
 }
 
 /// A YAML or shape error with its position and, for unknown keys or values, a "did you mean".

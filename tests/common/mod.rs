@@ -79,3 +79,12 @@ pub fn check_invariants(doc: &Document<'_>) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// The official ICD-10-CM and HCPCS releases imported from `dir`, with the starter dictionary's
+/// own-words CPT entries, as `medcode` uses an imported dictionary.
+pub fn official_dictionary(dir: &std::path::Path) -> medcode::dictionary::Dictionary {
+    use medcode::dictionary::{Dictionary, ImportSources, import_all};
+    let mut dictionary = import_all(&ImportSources::from_data_dir(dir).unwrap()).unwrap();
+    dictionary.fill_missing(&Dictionary::starter().unwrap());
+    dictionary
+}
