@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::code::CodeSystem;
+use crate::document::SentenceKind;
 use crate::pipeline::{Engine, EngineError, Options};
 use crate::sections::SectionCategory;
 use crate::span::Span;
@@ -195,7 +196,9 @@ pub fn measure<'n>(
             .map(|r| (r.evidence.span, r.reason.as_str()))
             .collect();
         for sentence in &doc.sentences {
-            if !STATEMENT_SECTIONS.contains(&doc.section_of(sentence).category) {
+            if sentence.kind == SentenceKind::Heading
+                || !STATEMENT_SECTIONS.contains(&doc.section_of(sentence).category)
+            {
                 continue;
             }
             let Some(text) = normalise(doc.slice(sentence.span)) else {

@@ -3,10 +3,14 @@
 
 mod common;
 
+use medcode::abbreviations::Abbreviations;
+use medcode::context::ContextEngine;
 use medcode::dictionary::{ImportSources, import_all};
 use medcode::matcher::Source;
 use medcode::pipeline::{Engine, Options};
 use medcode::report::Report;
+use medcode::rules::{PackKind, PackSource, RuleSet};
+use medcode::sections::SectionCatalogue;
 
 fn suggest(engine: &Engine, note: &str, dictionary_candidates: bool) -> Report {
     let options = Options {
@@ -108,7 +112,24 @@ fn dictionary_candidates_fill_gaps_and_follow_context() {
         return;
     };
     let dictionary = import_all(&ImportSources::from_data_dir(&dir).unwrap()).unwrap();
-    let (engine, _) = Engine::with_rule_packs(dictionary, &[]).unwrap();
+    // The rule packs without the index: what is tested is how title candidates sit beside
+    // rules, and index entries would take the words first.
+    let packs: Vec<PackSource> = (PackSource::builtin().into_iter())
+        .filter(|p| p.kind() != PackKind::Index)
+        .collect();
+    let (rules, diagnostics) = RuleSet::load(&packs, &dictionary);
+    assert!(
+        diagnostics.iter().all(|d| !d.is_error()),
+        "{diagnostics:#?}"
+    );
+    let engine = Engine::new(
+        SectionCatalogue::builtin().unwrap(),
+        ContextEngine::builtin().unwrap(),
+        Abbreviations::builtin().unwrap(),
+        rules,
+        dictionary,
+    )
+    .unwrap();
     type Case<'a> = (&'a str, &'a str, &'a [&'a str], &'a [&'a str]);
     let cases: &[Case] = &[
         // (name, note, suggested from the dictionary, not suggested)

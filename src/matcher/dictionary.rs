@@ -95,6 +95,7 @@ impl DictionaryMatcher {
             units: None,
             flag: None,
             fallback: false,
+            depth: 0,
         })
     }
 }

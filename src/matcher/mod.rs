@@ -86,6 +86,8 @@ pub struct Candidate {
     pub flag: Option<String>,
     /// An index entry's top-level default, taken because no subterm was written.
     pub fallback: bool,
+    /// For an index candidate: how many subterms the path went down (0: the main term's code).
+    pub depth: usize,
 }
 
 /// An anchor that a veto term cancelled.
@@ -199,6 +201,8 @@ pub struct RuleMatcher {
     /// pattern each regex is.
     regex_gates: Gates,
     regex_owner: Vec<(usize, usize)>,
+    /// Per rule: true when a combination requires or replaces it.
+    combined: Vec<bool>,
 }
 
 /// Why a matcher could not be built.
@@ -272,7 +276,21 @@ impl RuleMatcher {
         };
         let pattern_anchors = (0..terms.len()).map(|p| rules_of(p, true)).collect();
         let pattern_rules = (0..terms.len()).map(|p| rules_of(p, false)).collect();
+        let mut combined = vec![false; rules.len()];
+        for rule in rules.rules() {
+            if let Some(combine) = &rule.combine {
+                for id in combine.requires.iter().chain(&combine.replaces) {
+                    if let Some(i) = rules.index_of(id) {
+                        combined[i] = true;
+                    }
+                }
+            }
+        }
+        for (i, rule) in rules.rules().iter().enumerate() {
+            combined[i] |= rule.combine.is_some();
+        }
         Ok(RuleMatcher {
+            combined,
             rules,
             terms,
             owners,
@@ -501,21 +519,45 @@ impl RuleMatcher {
         let overlaps = |a: &Range<usize>, b: &Range<usize>| a.start < b.end && b.start < a.end;
         let inside =
             |a: &Range<usize>, b: &Range<usize>| b.start <= a.start && a.end <= b.end && a != b;
-        let index: Vec<Range<usize>> = (result.candidates.iter())
+        // (tokens, code, complete): an index path that ended where nothing was missing.
+        let index: Vec<(Range<usize>, &str, bool)> = (result.candidates.iter())
             .filter(|c| c.source == Source::Index)
-            .map(|c| c.tokens.clone())
+            .map(|c| (c.tokens.clone(), c.code.as_str(), c.flag.is_none()))
             .collect();
-        let rules: Vec<Range<usize>> = (result.candidates.iter())
+        let rules: Vec<(Range<usize>, &str, usize)> = (result.candidates.iter())
             .filter(|c| c.source == Source::Rule)
-            .map(|c| c.tokens.clone())
+            .map(|c| (c.tokens.clone(), c.code.as_str(), c.rule))
             .collect();
-        result.candidates.retain(|c| match c.source {
-            Source::Index => !rules
-                .iter()
-                .any(|r| overlaps(r, &c.tokens) && !inside(r, &c.tokens)),
-            Source::Rule => !index.iter().any(|i| inside(&c.tokens, i)),
-            Source::Dictionary => true,
-        });
+        let chapter = |code: &str| code.chars().next();
+        // The index is more specific than a rule on the same words when its term holds all the
+        // rule's words and more and its path is complete, for a code of the same chapter, and
+        // the rule takes no part in a combination (which needs the rule's own finding).
+        // Letting an index path that went further down the rule's own category win as well
+        // (E11.65 over E11.9) cost precision on the development notes.
+        let index_wins = |rule: &(Range<usize>, &str, usize),
+                          index: &(Range<usize>, &str, bool)| {
+            inside(&rule.0, &index.0)
+                && index.2
+                && chapter(rule.1) == chapter(index.1)
+                && !self.combined[rule.2]
+        };
+        let keep: Vec<bool> = (result.candidates.iter())
+            .map(|c| match c.source {
+                Source::Index => {
+                    let me = (c.tokens.clone(), c.code.as_str(), c.flag.is_none());
+                    rules
+                        .iter()
+                        .all(|r| !overlaps(&r.0, &c.tokens) || index_wins(r, &me))
+                }
+                Source::Rule => {
+                    let me = (c.tokens.clone(), c.code.as_str(), c.rule);
+                    !index.iter().any(|i| index_wins(&me, i))
+                }
+                Source::Dictionary => true,
+            })
+            .collect();
+        let mut keep = keep.into_iter();
+        result.candidates.retain(|_| keep.next().unwrap_or(true));
         self.defaults_defer(doc, result);
     }
 

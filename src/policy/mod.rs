@@ -157,6 +157,7 @@ pub fn resolve(
             units: None,
             flag: None,
             fallback: false,
+            depth: 0,
         };
         out.rejected.push(Rejected {
             code: rule.code.clone(),
@@ -171,6 +172,7 @@ pub fn resolve(
     prefer_specific(&mut suggestions, &mut out.rejected);
     drop_integral_symptoms(&mut suggestions, &mut out.rejected, integral);
     drop_narrative_symptoms(&mut suggestions, &mut out.rejected);
+    drop_study_mentions(doc, &mut suggestions, &mut out.rejected);
     suggestions.sort_by(|a, b| {
         b.confidence
             .total_cmp(&a.confidence)
@@ -364,6 +366,51 @@ fn drop_narrative_symptoms(suggestions: &mut Vec<Suggestion>, rejected: &mut Vec
         rejected.push(rejection(
             &s,
             "a symptom named only in the narrative: the assessment states the diagnoses and not this symptom (Official Guidelines IV.D)".to_string(),
+        ));
+    }
+}
+
+/// How many sections from the top of a note a study's name may be and still be the subject of
+/// the report: a report names its study first ("EXAM: MRI of the lumbar spine"), an operative
+/// note lists its procedures after the diagnoses.
+const REPORT_TITLE_SECTIONS: usize = 4;
+
+/// True for the CPT codes of studies that a note may only mention: imaging (70010–79999),
+/// cardiovascular studies (93000–93999) and pulmonary and neurologic tests (94010–95999).
+fn is_study(code: &str) -> bool {
+    code.parse::<u32>()
+        .is_ok_and(|n| (70010..=79999).contains(&n) || (93000..=95999).contains(&n))
+}
+
+/// A study named only deep in a note (results, hospital course, plan of a visit or discharge
+/// note) is a mention: its report is another note. A report, or a procedure note that lists
+/// the studies its author performed, names them in its first sections.
+fn drop_study_mentions(
+    doc: &Document<'_>,
+    suggestions: &mut Vec<Suggestion>,
+    rejected: &mut Vec<Rejected>,
+) {
+    let Some(cutoff) = doc
+        .sections
+        .get(REPORT_TITLE_SECTIONS)
+        .map(|s| s.span.start)
+    else {
+        return;
+    };
+    let mut dropped = Vec::new();
+    for (i, s) in suggestions.iter().enumerate() {
+        if s.system == CodeSystem::Cpt
+            && is_study(&s.code)
+            && s.evidence.iter().all(|e| e.span.start >= cutoff)
+        {
+            dropped.push(i);
+        }
+    }
+    for i in dropped.into_iter().rev() {
+        let s = suggestions.remove(i);
+        rejected.push(rejection(
+            &s,
+            "a study named only deep in the note reads as a mention: a report names its study in its first sections".to_string(),
         ));
     }
 }

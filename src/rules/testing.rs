@@ -91,11 +91,18 @@ fn test_rule(engine: &Engine, rule: &Rule) -> Result<RuleTest, crate::pipeline::
     for example in &rule.examples.match_ {
         let report = run_example(engine, example)?;
         let mut produced = produced_by(&report, &rule.id);
-        if rule.index.is_some() {
-            // Rules decide before the index on the same words: a hand-written rule that gives
-            // the code the entry's example expects satisfies it.
-            produced.extend(decided_by_rules(&report));
-        }
+        // Rules and the index share the words of a note: where one decides over the other,
+        // the code it gives satisfies the other's example.
+        // Only a code this rule could give itself (or the one the example expects) counts.
+        let own: Vec<String> = match rule.index {
+            Some(_) => super::index::completed_codes(rule),
+            None => rule.codes().into_iter().map(str::to_string).collect(),
+        };
+        produced.extend(
+            decided_by(&report, rule.index.is_some())
+                .into_iter()
+                .filter(|c| example.code.as_ref().map_or(own.contains(c), |e| e == c)),
+        );
         let outcome = match (&example.code, produced.is_empty()) {
             (_, true) => Outcome::Missing,
             (Some(code), false) if !produced.contains(code) => Outcome::WrongCode,
@@ -141,16 +148,19 @@ fn run_example(engine: &Engine, example: &Example) -> Result<Report, crate::pipe
     engine.suggest("example", &example.text, &options)
 }
 
-/// The codes a hand-written rule suggested (not the index, not an official title).
-fn decided_by_rules(report: &Report) -> Vec<String> {
+/// The codes the other kind of knowledge suggested: hand-written rules for an index entry's
+/// example, index entries for a rule's.
+fn decided_by(report: &Report, for_index: bool) -> Vec<String> {
+    use crate::matcher::Source;
+    let other = if for_index {
+        Source::Rule
+    } else {
+        Source::Index
+    };
     report
         .suggestions
         .iter()
-        .filter(|s| {
-            s.evidence
-                .iter()
-                .any(|e| e.source == crate::matcher::Source::Rule)
-        })
+        .filter(|s| s.evidence.iter().any(|e| e.source == other))
         .map(|s| s.code.clone())
         .collect()
 }
