@@ -54,3 +54,40 @@ pub fn read_mtsamples(path: &Path) -> Result<Vec<String>, CorpusError> {
         .map(|r| r.map(|r| r[column].to_string()).map_err(csv_error))
         .collect()
 }
+
+/// The MTSamples transcriptions with their line breaks restored where the CSV turned them into
+/// commas before a heading (`...well.,PLAN:, Continue...`): headings then start lines, as
+/// in the notes medcode codes.
+pub fn restore_line_breaks(text: &str) -> String {
+    static HEADING: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let heading = HEADING.get_or_init(|| {
+        regex::Regex::new(r",\s*([A-Z][A-Z0-9 /&()\-]{2,80}:),?").expect("a valid pattern")
+    });
+    heading.replace_all(text, "\n$1 ").into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_breaks_come_back_before_headings_only() {
+        let cases = [
+            (
+                "Doing well.,PLAN:, Continue.",
+                "Doing well.\nPLAN:  Continue.",
+            ),
+            (
+                "IMPRESSION:, Hypertension, diabetes.",
+                "IMPRESSION:, Hypertension, diabetes.",
+            ),
+            (
+                "x,POSTOPERATIVE DIAGNOSIS:,Same.",
+                "x\nPOSTOPERATIVE DIAGNOSIS: Same.",
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(restore_line_breaks(text), expected, "{text}");
+        }
+    }
+}

@@ -271,7 +271,7 @@ fn normalise(text: &str) -> Option<String> {
     let lower = text.to_lowercase();
     let trimmed = lower
         .trim_start_matches(|c: char| {
-            c.is_ascii_digit() || matches!(c, '.' | ')' | '#' | '-' | ' ' | '*')
+            c.is_ascii_digit() || matches!(c, '.' | ')' | '#' | '-' | ' ' | '*' | ',')
         })
         .trim_end_matches(|c: char| matches!(c, '.' | ',' | ';' | ':' | ' '));
     let words: Vec<&str> = trimmed.split_whitespace().collect();

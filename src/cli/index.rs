@@ -224,5 +224,8 @@ fn read_corpus(path: &Path) -> anyhow::Result<Vec<String>> {
             })
             .collect();
     }
-    Ok(medcode::corpus::read_mtsamples(path)?)
+    Ok(medcode::corpus::read_mtsamples(path)?
+        .iter()
+        .map(|t| medcode::corpus::restore_line_breaks(t))
+        .collect())
 }

@@ -75,6 +75,28 @@ impl Gates {
     }
 
     /// The patterns that may match in `text`, in ascending order.
+    /// The patterns whose literal occurs in `text`, each with the byte offsets where one of its
+    /// literals starts; a pattern without a gate comes with no offsets (search everything).
+    pub fn open_at(&self, text: &str) -> Vec<(usize, Vec<usize>)> {
+        let mut at: Vec<Option<Vec<usize>>> = vec![None; self.patterns];
+        for &i in &self.always {
+            at[i] = Some(Vec::new());
+        }
+        if let Some(automaton) = &self.automaton {
+            for m in automaton.find_overlapping_iter(text) {
+                let pattern = self.opens[m.pattern().as_usize()];
+                if self.always.binary_search(&pattern).is_err() {
+                    at[pattern].get_or_insert_with(Vec::new).push(m.start());
+                }
+            }
+        }
+        at.into_iter()
+            .enumerate()
+            .filter_map(|(i, a)| a.map(|a| (i, a)))
+            .collect()
+    }
+
+    /// The patterns whose literal occurs in `text` (and those without a gate).
     pub fn open(&self, text: &str) -> Vec<usize> {
         let mut open = vec![false; self.patterns];
         for &i in &self.always {

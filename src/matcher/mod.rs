@@ -203,6 +203,11 @@ pub struct RuleMatcher {
     regex_owner: Vec<(usize, usize)>,
     /// Per rule: true when a combination requires or replaces it.
     combined: Vec<bool>,
+    /// Per rule: the sections (bits by `SectionCategory as u32`) where an anchor makes the rule
+    /// look at its other terms. All sections for rules, whose trace reports an anchor in the
+    /// wrong section; the index entries' own sections, so that thousands of entries anchored
+    /// in narrative do not each list their subterms ("left", "acute").
+    anchor_sections: Vec<u64>,
 }
 
 /// Why a matcher could not be built.
@@ -289,7 +294,18 @@ impl RuleMatcher {
         for (i, rule) in rules.rules().iter().enumerate() {
             combined[i] |= rule.combine.is_some();
         }
+        let anchor_sections = (rules.rules().iter())
+            .map(|rule| match (&rule.index, rule.sections.is_empty()) {
+                (Some(_), false) => rule
+                    .sections
+                    .iter()
+                    .filter(|s| !rule.ignore_sections.contains(s))
+                    .fold(0u64, |mask, s| mask | section_bit(*s)),
+                _ => u64::MAX,
+            })
+            .collect();
         Ok(RuleMatcher {
+            anchor_sections,
             combined,
             rules,
             terms,
@@ -320,8 +336,10 @@ impl RuleMatcher {
             anchored[*rule] = true;
         }
         for m in &found {
+            let sentence = &doc.sentences[words[m.words.start].sentence];
+            let section = section_bit(doc.section_of(sentence).category);
             for &rule in &self.pattern_anchors[m.pattern] {
-                anchored[rule] = true;
+                anchored[rule] |= self.anchor_sections[rule] & section != 0;
             }
         }
         for m in &found {
@@ -365,10 +383,42 @@ impl RuleMatcher {
         if self.regex_owner.is_empty() {
             return;
         }
-        for pattern in self.regex_gates.open(doc.text) {
+        for (pattern, literals) in self.regex_gates.open_at(doc.text) {
             let (rule, p) = self.regex_owner[pattern];
-            for m in self.rules.rules()[rule].regex[p].find_iter(doc.text) {
-                let Some(tokens) = tokens_within_sentence(doc, m.start(), m.end()) else {
+            let rule_ref = &self.rules.rules()[rule];
+            let in_sections = |category: SectionCategory| {
+                rule_ref.sections.is_empty() || rule_ref.sections.contains(&category)
+            };
+            // A match lies in one sentence and holds one of the pattern's literals: only the
+            // sentences where a literal starts are searched ("mother" is in most notes; a
+            // pattern over the whole text costs as much as the rest of matching). A pattern
+            // without a literal searches the sections its rule is for.
+            let spans: Vec<(usize, &str)> = if literals.is_empty() {
+                (doc.sections.iter())
+                    .filter(|s| in_sections(s.category))
+                    .map(|s| (s.span.start, doc.slice(s.span)))
+                    .collect()
+            } else {
+                let mut sentences: Vec<usize> = literals
+                    .iter()
+                    .map(|&at| doc.tokens.partition_point(|t| t.span.end <= at))
+                    .filter(|&t| t < doc.tokens.len())
+                    .map(|t| doc.sentence_of_token(t))
+                    .collect();
+                sentences.dedup();
+                (sentences.into_iter())
+                    .map(|i| &doc.sentences[i])
+                    .filter(|sentence| in_sections(doc.section_of(sentence).category))
+                    .map(|sentence| (sentence.span.start, doc.slice(sentence.span)))
+                    .collect()
+            };
+            let found = spans.into_iter().flat_map(|(offset, text)| {
+                rule_ref.regex[p]
+                    .find_iter(text)
+                    .map(move |m| (offset + m.start(), offset + m.end(), m.as_str()))
+            });
+            for (start, end, matched) in found {
+                let Some(tokens) = tokens_within_sentence(doc, start, end) else {
                     continue;
                 };
                 let sentence = doc.sentence_of_token(tokens.start);
@@ -379,7 +429,7 @@ impl RuleMatcher {
                     role: Role::Anchor,
                     tokens,
                     sentence,
-                    term: Cow::Owned(format!("/{}/", m.as_str())),
+                    term: Cow::Owned(format!("/{matched}/")),
                     quality: 1.0,
                     corrections: Vec::new(),
                 };
@@ -407,6 +457,11 @@ fn expand<'t>(term: &'t [String], abbreviations: &Abbreviations) -> Cow<'t, [Str
         }
     }
     expanded.map_or(Cow::Borrowed(term), Cow::Owned)
+}
+
+/// The bit of a section category in a section mask.
+fn section_bit(category: SectionCategory) -> u64 {
+    1u64 << (category as u32 % 64)
 }
 
 /// The misspellings read as other words among `words`.
