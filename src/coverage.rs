@@ -273,7 +273,7 @@ fn normalise(text: &str) -> Option<String> {
         .trim_start_matches(|c: char| {
             c.is_ascii_digit() || matches!(c, '.' | ')' | '#' | '-' | ' ' | '*' | ',')
         })
-        .trim_end_matches(|c: char| matches!(c, '.' | ',' | ';' | ':' | ' '));
+        .trim_end_matches(['.', ',', ';', ':', ' ']);
     let words: Vec<&str> = trimmed.split_whitespace().collect();
     let first = words.first()?.trim_matches(|c: char| !c.is_alphanumeric());
     if NARRATIVE_OPENERS.contains(&first) || !trimmed.chars().any(char::is_alphabetic) {
