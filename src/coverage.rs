@@ -85,7 +85,34 @@ const NARRATIVE_OPENERS: &[&str] = &[
     "check",
     "obtain",
     "schedule",
+    "after",
+    "informed",
+    "consent",
+    "risks",
+    "clinical",
+    "following",
+    "using",
+    "under",
 ];
+
+/// Openings and endings of statements that report nothing abnormal ("normal appendix",
+/// "complications: none"): normal findings are not coded.
+const NOTHING_ABNORMAL: (&[&str], &[&str]) = (
+    &[
+        "normal ",
+        "no acute ",
+        "no evidence ",
+        "no significant ",
+        "unremarkable ",
+    ],
+    &[
+        " none",
+        " negative",
+        " unremarkable",
+        " normal",
+        " within normal limits",
+    ],
+);
 
 /// What became of one statement occurrence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -183,6 +210,7 @@ pub fn measure<'n>(
     let mut coverage = Coverage::default();
     let mut counts: HashMap<String, StatementCount> = HashMap::new();
     let options = Options::default();
+    let catalogue = engine.tokenizer().catalogue();
     for note in notes {
         coverage.notes += 1;
         let report = engine.suggest("coverage", note, &options)?;
@@ -205,9 +233,14 @@ pub fn measure<'n>(
                 continue;
             };
             let inside = |s: &Span| sentence.span.start <= s.start && s.end <= sentence.span.end;
+            if catalogue.is_heading_start(&text) {
+                continue;
+            }
+            let nothing_abnormal = NOTHING_ABNORMAL.0.iter().any(|p| text.starts_with(p))
+                || NOTHING_ABNORMAL.1.iter().any(|e| text.ends_with(e));
             let (outcome, reason) = if coded.iter().any(inside) {
                 (Outcome::Covered, None)
-            } else if PLACEHOLDERS.contains(&text.as_str()) {
+            } else if PLACEHOLDERS.contains(&text.as_str()) || nothing_abnormal {
                 (Outcome::NotCodable, Some("nothing to code".to_string()))
             } else if let Some((_, why)) = rejected
                 .iter()

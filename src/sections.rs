@@ -257,6 +257,20 @@ impl SectionCatalogue {
         singular(&key).and_then(|s| self.headings.get(&s)).copied()
     }
 
+    /// True when `text` is a known heading or the first words of one ("description of" of
+    /// "description of procedure"), list numbering and punctuation aside: a fragment of a
+    /// heading, not a statement.
+    pub fn is_heading_start(&self, text: &str) -> bool {
+        let key =
+            normalize_heading(text.trim_end_matches(|c: char| c.is_ascii_digit() || c == ','));
+        !key.is_empty()
+            && (self.lookup(&key).is_some()
+                || self.headings.keys().any(|h| {
+                    h.strip_prefix(key.as_str())
+                        .is_some_and(|rest| rest.starts_with(' '))
+                }))
+    }
+
     /// The largest number of words in any known heading.
     pub fn longest_heading_words(&self) -> usize {
         self.longest_words
