@@ -62,7 +62,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let dictionary = load()?;
         let loaded = start.elapsed();
         let rules = std::sync::Arc::new(RuleSet::builtin(&dictionary)?);
-        let integral = policy::IntegralSymptoms::builtin()?;
+        let tables = policy::PolicyTables::builtin()?;
         let abbreviations = Abbreviations::builtin()?;
         let tokenizer = Tokenizer::new(SectionCatalogue::builtin()?);
         let context = ContextEngine::builtin()?;
@@ -111,7 +111,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 &found_context,
                 &rules,
                 &dictionary,
-                &integral,
+                &tables,
                 Setting::Outpatient,
             );
             std::hint::black_box(resolved);

@@ -26,7 +26,7 @@ use crate::document::Document;
 use crate::fuzzy::FuzzyIndex;
 use crate::matcher::{DictionaryMatcher, MatchResult, Matcher, MatcherError, RuleMatcher};
 use crate::normalize::normalize_document;
-use crate::policy::{self, IntegralError, IntegralSymptoms, Setting};
+use crate::policy::{self, PolicyError, PolicyTables, Setting};
 use crate::reading::Reader;
 use crate::report::{Report, SCHEMA_VERSION, Suggestion, TraceEntry, Warning};
 use crate::rules::{Diagnostic, PackKind, PackSource, RuleError, RuleSet};
@@ -57,9 +57,9 @@ pub enum EngineError {
     /// The rule terms could not be compiled.
     #[error(transparent)]
     Matcher(#[from] MatcherError),
-    /// The table of integral symptoms is invalid.
+    /// A policy table is invalid.
     #[error(transparent)]
-    Integral(#[from] IntegralError),
+    Policy(#[from] PolicyError),
 }
 
 /// Per-run options.
@@ -89,7 +89,7 @@ pub struct Engine {
     reader: Reader,
     matcher: Box<dyn Matcher>,
     candidates: Box<dyn Matcher>,
-    integral: IntegralSymptoms,
+    tables: PolicyTables,
 }
 
 impl Engine {
@@ -174,7 +174,7 @@ impl Engine {
             reader: Reader::new(abbreviations, Some(fuzzy)),
             matcher: Box::new(matcher),
             candidates: Box::new(candidates),
-            integral: IntegralSymptoms::builtin()?,
+            tables: PolicyTables::builtin()?,
         })
     }
 
@@ -251,7 +251,7 @@ impl Engine {
             &context,
             &self.rules,
             &self.dictionary,
-            &self.integral,
+            &self.tables,
             options.setting,
         );
         let mut warnings = resolved.warnings;

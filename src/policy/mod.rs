@@ -23,9 +23,44 @@ use crate::rules::{Action, Rule, RuleSet};
 use crate::sections::SectionCategory;
 
 pub use crate::context::policy::Setting;
+pub use bundles::{BundleError, CptBundles};
 pub use integral::{IntegralError, IntegralSymptoms};
 
+pub mod bundles;
 pub mod integral;
+
+/// The policy's tables, loaded once with the engine.
+#[derive(Debug, Clone)]
+pub struct PolicyTables {
+    /// Symptoms a diagnosis explains.
+    pub integral: IntegralSymptoms,
+    /// CPT work a larger procedure includes.
+    pub bundles: CptBundles,
+}
+
+/// A policy table is invalid.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    /// The integral-symptom table.
+    #[error(transparent)]
+    Integral(#[from] IntegralError),
+    /// The CPT bundle table.
+    #[error(transparent)]
+    Bundles(#[from] BundleError),
+}
+
+impl PolicyTables {
+    /// The embedded tables (`rules/integral-symptoms.yaml`, `rules/cpt-bundles.yaml`).
+    ///
+    /// # Errors
+    /// Only if an embedded table is invalid, which the test suite rules out.
+    pub fn builtin() -> Result<PolicyTables, PolicyError> {
+        Ok(PolicyTables {
+            integral: IntegralSymptoms::builtin()?,
+            bundles: CptBundles::builtin()?,
+        })
+    }
+}
 
 /// What the context of one candidate means for coding.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,7 +93,7 @@ pub fn resolve(
     context: &ContextIndex,
     rules: &RuleSet,
     dictionary: &Dictionary,
-    integral: &IntegralSymptoms,
+    tables: &PolicyTables,
     setting: Setting,
 ) -> Resolved {
     let _span = tracing::info_span!("policy", candidates = found.candidates.len()).entered();
@@ -170,9 +205,10 @@ pub fn resolve(
     let mut suggestions: Vec<Suggestion> = suggestions.into_values().collect();
     apply_combinations(&mut suggestions, &mut out.rejected, rules);
     prefer_specific(&mut suggestions, &mut out.rejected);
-    drop_integral_symptoms(&mut suggestions, &mut out.rejected, integral);
+    drop_integral_symptoms(&mut suggestions, &mut out.rejected, &tables.integral);
     drop_narrative_symptoms(&mut suggestions, &mut out.rejected);
     drop_study_mentions(doc, &mut suggestions, &mut out.rejected);
+    drop_bundled_work(&mut suggestions, &mut out.rejected, &tables.bundles);
     suggestions.sort_by(|a, b| {
         b.confidence
             .total_cmp(&a.confidence)
@@ -382,20 +418,29 @@ fn is_study(code: &str) -> bool {
         .is_ok_and(|n| (70010..=79999).contains(&n) || (93000..=95999).contains(&n))
 }
 
-/// A study named only deep in a note (results, hospital course, plan of a visit or discharge
-/// note) is a mention: its report is another note. A report, or a procedure note that lists
-/// the studies its author performed, names them in its first sections.
+/// A study named in a visit, consult or discharge note, or only deep in any note, is a
+/// mention: its report is another note. A report, or a procedure note that lists the studies
+/// its author performed, names them in its first sections.
 fn drop_study_mentions(
     doc: &Document<'_>,
     suggestions: &mut Vec<Suggestion>,
     rejected: &mut Vec<Rejected>,
 ) {
-    let Some(cutoff) = doc
-        .sections
-        .get(REPORT_TITLE_SECTIONS)
-        .map(|s| s.span.start)
-    else {
-        return;
+    // A visit, consult or discharge note (it tells a history or a hospital course) is not the
+    // report of the studies it names: those have reports of their own.
+    let visit = doc.sections.iter().any(|s| {
+        matches!(
+            s.category,
+            SectionCategory::Hpi
+                | SectionCategory::HospitalCourse
+                | SectionCategory::ReviewOfSystems
+                | SectionCategory::ChiefComplaint
+        )
+    });
+    let cutoff = match doc.sections.get(REPORT_TITLE_SECTIONS) {
+        _ if visit => 0,
+        Some(section) => section.span.start,
+        None => return,
     };
     let mut dropped = Vec::new();
     for (i, s) in suggestions.iter().enumerate() {
@@ -410,8 +455,37 @@ fn drop_study_mentions(
         let s = suggestions.remove(i);
         rejected.push(rejection(
             &s,
-            "a study named only deep in the note reads as a mention: a report names its study in its first sections".to_string(),
+            "a study named in a visit or discharge note, or only deep in a note, reads as a mention: a report names its study in its first sections".to_string(),
         ));
+    }
+}
+
+/// CPT work that another suggested procedure includes is not reported separately
+/// (`rules/cpt-bundles.yaml`); the rejection names the procedure and why.
+fn drop_bundled_work(
+    suggestions: &mut Vec<Suggestion>,
+    rejected: &mut Vec<Rejected>,
+    bundles: &CptBundles,
+) {
+    let procedures: Vec<String> = suggestions
+        .iter()
+        .filter(|s| s.system == CodeSystem::Cpt)
+        .map(|s| s.code.clone())
+        .collect();
+    let mut dropped: Vec<(usize, String)> = Vec::new();
+    for (i, s) in suggestions.iter().enumerate() {
+        if s.system != CodeSystem::Cpt {
+            continue;
+        }
+        if let Some((by, why)) =
+            bundles.bundled_into(&s.code, procedures.iter().map(String::as_str))
+        {
+            dropped.push((i, format!("bundled into {by}: {why}")));
+        }
+    }
+    for (i, reason) in dropped.into_iter().rev() {
+        let s = suggestions.remove(i);
+        rejected.push(rejection(&s, reason));
     }
 }
 
