@@ -261,6 +261,9 @@ fn apply_combinations(
         }
         true
     });
+    // The words of a replaced code are evidence of the combination code too: the reviewer
+    // sees every mention the combination stands for.
+    let mut carried: Vec<(String, Vec<crate::report::Evidence>)> = Vec::new();
     suggestions.retain(|s| {
         let by = replaced
             .iter()
@@ -270,10 +273,21 @@ fn apply_combinations(
                 s,
                 format!("replaced by the combination code {code}"),
             ));
+            carried.push((code.clone(), s.evidence.clone()));
             return false;
         }
         true
     });
+    for (code, evidence) in carried {
+        if let Some(combination) = suggestions.iter_mut().find(|s| s.code == code) {
+            for e in evidence {
+                if !combination.evidence.iter().any(|x| x.span == e.span) {
+                    combination.evidence.push(e);
+                }
+            }
+            combination.evidence.sort_by_key(|e| e.span.start);
+        }
+    }
 }
 
 /// A suggestion turned into a rejected candidate, quoting its first evidence.

@@ -90,7 +90,7 @@ fn test_rule(engine: &Engine, rule: &Rule) -> Result<RuleTest, crate::pipeline::
     };
     for example in &rule.examples.match_ {
         let report = run_example(engine, example)?;
-        let mut produced = produced_by(&report, &rule.id);
+        let mut produced = produced_by(&report, rule);
         // Rules and the index share the words of a note: where one decides over the other,
         // the code it gives satisfies the other's example.
         // Only a code this rule could give itself (or the one the example expects) counts.
@@ -122,7 +122,7 @@ fn test_rule(engine: &Engine, rule: &Rule) -> Result<RuleTest, crate::pipeline::
         });
     }
     for example in &rule.examples.no_match {
-        let produced = produced_by(&run_example(engine, example)?, &rule.id);
+        let produced = produced_by(&run_example(engine, example)?, rule);
         let outcome = if produced.is_empty() {
             Outcome::Validated
         } else {
@@ -165,12 +165,17 @@ fn decided_by(report: &Report, for_index: bool) -> Vec<String> {
         .collect()
 }
 
-/// The codes suggested with evidence from `rule`.
-fn produced_by(report: &Report, rule: &str) -> Vec<String> {
+/// The codes suggested with evidence from `rule` that `rule` can give itself (a combination
+/// code also quotes the words of the codes it replaced; those are not the replaced rule's).
+fn produced_by(report: &Report, rule: &Rule) -> Vec<String> {
+    let own: Vec<String> = match rule.index {
+        Some(_) => super::index::completed_codes(rule),
+        None => rule.codes().into_iter().map(str::to_string).collect(),
+    };
     report
         .suggestions
         .iter()
-        .filter(|s| s.evidence.iter().any(|e| e.rule == rule))
+        .filter(|s| s.evidence.iter().any(|e| e.rule == rule.id) && own.contains(&s.code))
         .map(|s| s.code.clone())
         .collect()
 }
