@@ -140,12 +140,14 @@ impl Matcher for DictionaryMatcher {
         let words = stream.words();
         let mut forms: Vec<&str> = Vec::new();
         for range in sentence_ranges(stream) {
+            let sentence = &doc.sentences[words[range.start].sentence];
+            if !doc.section_of(sentence).category.states_diagnoses() {
+                continue;
+            }
             forms.clear();
             forms.extend(range.clone().map(|i| stream.form(i)));
-            let sentence = &doc.sentences[words[range.start].sentence];
-            let states_diagnoses = doc.section_of(sentence).category.states_diagnoses();
             for mut hit in self.index.find(&forms) {
-                if hit.system == CodeSystem::Cpt || !states_diagnoses {
+                if hit.system == CodeSystem::Cpt {
                     continue;
                 }
                 hit.positions.iter_mut().for_each(|p| *p += range.start);
