@@ -205,6 +205,7 @@ pub fn resolve(
     let mut suggestions: Vec<Suggestion> = suggestions.into_values().collect();
     apply_combinations(&mut suggestions, &mut out.rejected, rules);
     prefer_specific(&mut suggestions, &mut out.rejected);
+    prefer_bilateral(&mut suggestions, &mut out.rejected, dictionary);
     drop_integral_symptoms(&mut suggestions, &mut out.rejected, &tables.integral);
     drop_narrative_symptoms(&mut suggestions, &mut out.rejected);
     drop_study_mentions(doc, &mut suggestions, &mut out.rejected);
@@ -500,6 +501,64 @@ fn drop_bundled_work(
     for (i, reason) in dropped.into_iter().rev() {
         let s = suggestions.remove(i);
         rejected.push(rejection(&s, reason));
+    }
+}
+
+/// When the right and the left code of a condition are both suggested and the classification
+/// has a bilateral code for it (the same code ending in 3, titled bilateral: G56.21 and G56.22
+/// → G56.23; M79.603 is "unspecified arm", not both), the bilateral code is reported instead
+/// (Official Guidelines I.B.13).
+fn prefer_bilateral(
+    suggestions: &mut Vec<Suggestion>,
+    rejected: &mut Vec<Rejected>,
+    dictionary: &Dictionary,
+) {
+    let side = |code: &str, digit: char| {
+        let stem = code.strip_suffix(digit)?;
+        stem.contains('.').then(|| stem.to_string())
+    };
+    let pairs: Vec<String> = suggestions
+        .iter()
+        .filter(|s| s.system == CodeSystem::Icd10Cm)
+        .filter_map(|s| side(&s.code, '1'))
+        .filter(|stem| {
+            suggestions
+                .iter()
+                .any(|o| o.system == CodeSystem::Icd10Cm && o.code == format!("{stem}2"))
+        })
+        .collect();
+    for stem in pairs {
+        let both = format!("{stem}3");
+        let Some(entry) = dictionary
+            .get(CodeSystem::Icd10Cm, &both)
+            .filter(|e| e.billable && e.title.to_ascii_lowercase().contains("bilateral"))
+        else {
+            continue;
+        };
+        let (sides, rest): (Vec<Suggestion>, Vec<Suggestion>) =
+            std::mem::take(suggestions).into_iter().partition(|s| {
+                s.system == CodeSystem::Icd10Cm
+                    && (s.code == format!("{stem}1") || s.code == format!("{stem}2"))
+            });
+        *suggestions = rest;
+        let mut bilateral = sides[0].clone();
+        bilateral.code = both.clone();
+        bilateral.title = entry.title.clone();
+        bilateral.reason = format!(
+            "Both sides are documented ({} and {}); the bilateral code is reported (ICD-10-CM Official Guidelines I.B.13).",
+            sides[0].code, sides[1].code
+        );
+        for s in &sides[1..] {
+            bilateral.evidence.extend(s.evidence.iter().cloned());
+        }
+        bilateral.evidence.sort_by_key(|e| e.span.start);
+        for s in &sides {
+            rejected.push(rejection(
+                s,
+                format!("both sides documented: the bilateral code {both} is reported instead"),
+            ));
+        }
+        suggestions.push(bilateral);
     }
 }
 

@@ -1,0 +1,135 @@
+//! Coding policy on made-up rules and titles: the bilateral code (Guidelines I.B.13), bundled
+//! CPT work, and studies a visit note only mentions.
+
+use medcode::abbreviations::Abbreviations;
+use medcode::code::CodeSystem;
+use medcode::context::ContextEngine;
+use medcode::dictionary::{CodeEntry, Dictionary};
+use medcode::pipeline::{Engine, Options};
+use medcode::rules::{PackSource, RuleSet};
+use medcode::sections::SectionCatalogue;
+
+const RULES: &str = r#"
+pack: { name: t, version: "1" }
+rules:
+  - id: nerve-right
+    system: ICD-10-CM
+    code: G56.01
+    match: { any: [right nerve] }
+    reason: Made up.
+  - id: nerve-left
+    system: ICD-10-CM
+    code: G56.02
+    match: { any: [left nerve] }
+    reason: Made up.
+  - id: arm-right
+    system: ICD-10-CM
+    code: M79.601
+    match: { any: [right arm ache] }
+    reason: Made up.
+  - id: arm-left
+    system: ICD-10-CM
+    code: M79.602
+    match: { any: [left arm ache] }
+    reason: Made up.
+  - id: operation
+    system: CPT
+    code: "50400"
+    match: { any: [pyeloplasty], sections: [procedure] }
+    reason: Made up.
+  - id: closure
+    system: CPT
+    code: "12001"
+    match: { any: [simple repair], sections: [procedure] }
+    reason: Made up.
+  - id: chest-film
+    system: CPT
+    code: "71046"
+    match: { any: [chest film] }
+    reason: Made up.
+"#;
+
+fn engine() -> Engine {
+    let icd = [
+        ("G56.01", "Carpal tunnel syndrome, right upper limb"),
+        ("G56.02", "Carpal tunnel syndrome, left upper limb"),
+        ("G56.03", "Carpal tunnel syndrome, bilateral upper limbs"),
+        ("M79.601", "Pain in right arm"),
+        ("M79.602", "Pain in left arm"),
+        ("M79.603", "Pain in arm, unspecified"),
+    ];
+    let mut entries: Vec<CodeEntry> = icd
+        .iter()
+        .map(|(c, t)| CodeEntry::new(CodeSystem::Icd10Cm, *c, *t))
+        .collect();
+    for code in ["50400", "12001", "71046"] {
+        entries.push(CodeEntry::new(CodeSystem::Cpt, code, "made up (own words)"));
+    }
+    let dictionary = Dictionary::from_entries("test", entries);
+    let pack = PackSource {
+        path: "t.yaml".into(),
+        yaml: RULES.into(),
+    };
+    let (rules, diagnostics) = RuleSet::load(&[pack], &dictionary);
+    assert!(
+        diagnostics.iter().all(|d| !d.is_error()),
+        "{diagnostics:#?}"
+    );
+    Engine::new(
+        SectionCatalogue::builtin().unwrap(),
+        ContextEngine::builtin().unwrap(),
+        Abbreviations::builtin().unwrap(),
+        rules,
+        dictionary,
+    )
+    .unwrap()
+}
+
+fn codes(engine: &Engine, note: &str) -> Vec<String> {
+    let report = engine.suggest("t", note, &Options::default()).unwrap();
+    let mut codes: Vec<String> = report.suggestions.into_iter().map(|s| s.code).collect();
+    codes.sort();
+    codes
+}
+
+/// (what, note, expected codes).
+#[test]
+fn policy_decisions_on_made_up_rules() {
+    let engine = engine();
+    let cases: &[(&str, &str, &[&str])] = &[
+        (
+            "both sides with a bilateral code",
+            "ASSESSMENT: Right nerve. Left nerve.",
+            &["G56.03"],
+        ),
+        (
+            "both sides where the third code is not bilateral",
+            "ASSESSMENT: Right arm ache. Left arm ache.",
+            &["M79.601", "M79.602"],
+        ),
+        ("one side", "ASSESSMENT: Right nerve.", &["G56.01"]),
+        (
+            "closure is part of the operation",
+            "PROCEDURE PERFORMED: Pyeloplasty with simple repair of the skin.",
+            &["50400"],
+        ),
+        (
+            "closure alone stays",
+            "PROCEDURE PERFORMED: Simple repair of the scalp.",
+            &["12001"],
+        ),
+        (
+            "a study a visit note mentions",
+            "HISTORY OF PRESENT ILLNESS: Cough.\nRESULTS: Chest film was clear.",
+            &[],
+        ),
+        (
+            "the study a report is about",
+            "EXAM: Chest film, two views.\nIMPRESSION: Clear lungs.",
+            &["71046"],
+        ),
+    ];
+    for (what, note, expected) in cases {
+        assert_eq!(codes(&engine, note), *expected, "{what}: {note}");
+    }
+}
