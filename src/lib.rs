@@ -27,6 +27,37 @@ pub mod code;
 /// The bundled rule packs and dictionary fragments, embedded by `build.rs`.
 pub mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+
+    /// The JSON twin of an embedded YAML file, made by `build.rs`: only for a path of the form
+    /// `<embedded>/rules/...` whose text is the embedded text (a file being edited on disk is
+    /// never read from its twin).
+    pub fn json_twin(path: &str, yaml: &str) -> Option<&'static str> {
+        let path = path.strip_prefix("<embedded>/")?;
+        let embedded = (BUILTIN_PACKS.iter())
+            .chain(BUILTIN_INDEX)
+            .chain(DICTIONARY_FRAGMENTS)
+            .find(|(p, _)| *p == path)?;
+        if embedded.1 != yaml {
+            return None;
+        }
+        JSON_TWINS
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map(|(_, json)| *json)
+    }
+
+    /// Parses a file from its JSON twin when it is an embedded one and the twin reads, else
+    /// from the YAML (whose errors carry the line and column).
+    pub fn parse<T: serde::de::DeserializeOwned>(
+        path: &str,
+        yaml: &str,
+    ) -> Result<T, serde_yaml::Error> {
+        if let Some(value) = json_twin(path, yaml).and_then(|json| serde_json::from_str(json).ok())
+        {
+            return Ok(value);
+        }
+        serde_yaml::from_str(yaml)
+    }
 }
 
 pub mod context;

@@ -415,3 +415,32 @@ fn bundled_packs_start_with_the_schema_comment() {
         );
     }
 }
+
+/// The JSON twins `build.rs` embeds read exactly as their YAML does, and only the embedded text
+/// is ever read from a twin.
+#[test]
+fn json_twins_read_as_their_yaml() {
+    use medcode::rules::file::RulePackFile;
+    use medcode::rules::index::IndexPackFile;
+    fn same<T: serde::de::DeserializeOwned + serde::Serialize>(path: &str, yaml: &str) {
+        let twin = medcode::embedded::json_twin(&format!("<embedded>/{path}"), yaml)
+            .unwrap_or_else(|| panic!("{path} has no JSON twin"));
+        let from_yaml: T = serde_yaml::from_str(yaml).unwrap();
+        let from_json: T = serde_json::from_str(twin).unwrap();
+        assert_eq!(
+            serde_json::to_value(&from_yaml).unwrap(),
+            serde_json::to_value(&from_json).unwrap(),
+            "{path}"
+        );
+    }
+    for (path, yaml) in medcode::rules::BUILTIN_PACKS {
+        same::<RulePackFile>(path, yaml);
+    }
+    for (path, yaml) in medcode::embedded::BUILTIN_INDEX {
+        same::<IndexPackFile>(path, yaml);
+    }
+    let (path, yaml) = medcode::rules::BUILTIN_PACKS[0];
+    let edited = format!("{yaml}\n# edited\n");
+    assert!(medcode::embedded::json_twin(&format!("<embedded>/{path}"), &edited).is_none());
+    assert!(medcode::embedded::json_twin(path, yaml).is_none());
+}

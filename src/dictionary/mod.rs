@@ -331,7 +331,7 @@ impl Dictionary {
     /// [`DictionaryError::Yaml`] when the text is not a valid dictionary file.
     pub fn from_yaml(path: &str, yaml: &str) -> Result<Dictionary, DictionaryError> {
         let file: DictionaryFile =
-            serde_yaml::from_str(yaml).map_err(|source| DictionaryError::Yaml {
+            crate::embedded::parse(path, yaml).map_err(|source| DictionaryError::Yaml {
                 path: path.to_string(),
                 source,
             })?;

@@ -246,7 +246,7 @@ pub struct CompiledIndex {
 /// Compiles one index file, pushing every problem to `diagnostics`.
 pub fn compile_index(path: &str, yaml: &str, diagnostics: &mut Vec<Diagnostic>) -> CompiledIndex {
     let mut out = CompiledIndex::default();
-    let file: IndexPackFile = match serde_yaml::from_str(yaml) {
+    let file: IndexPackFile = match crate::embedded::parse(path, yaml) {
         Ok(file) => file,
         Err(e) => {
             diagnostics.push(super::yaml_diagnostic(path, &e));

@@ -414,7 +414,7 @@ fn compile_pack(source: &PackSource, dictionary: &Dictionary) -> (CompiledPack, 
         }
         return (out, diagnostics);
     }
-    let pack: RulePackFile = match serde_yaml::from_str(&source.yaml) {
+    let pack: RulePackFile = match crate::embedded::parse(path, &source.yaml) {
         Ok(pack) => pack,
         Err(e) => {
             diagnostics.push(yaml_diagnostic(path, &e));
