@@ -4,15 +4,12 @@
 
 mod common;
 
-use medcode::abbreviations::Abbreviations;
 use medcode::code::CodeSystem;
-use medcode::context::ContextEngine;
 use medcode::dictionary::{CodeEntry, Dictionary};
 use medcode::matcher::Source;
 use medcode::pipeline::{Engine, Options};
 use medcode::policy::Setting;
 use medcode::rules::{PackSource, RuleSet};
-use medcode::sections::SectionCatalogue;
 
 const SAMPLE: &str = include_str!("fixtures/index/sample.yaml");
 
@@ -41,20 +38,7 @@ fn pack(path: &str, yaml: &str) -> PackSource {
 
 /// An engine with only the given packs (no bundled rules, so the fixtures alone decide).
 fn engine(packs: &[PackSource]) -> Engine {
-    let dictionary = dictionary();
-    let (rules, diagnostics) = RuleSet::load(packs, &dictionary);
-    assert!(
-        diagnostics.iter().all(|d| !d.is_error()),
-        "{diagnostics:#?}"
-    );
-    Engine::new(
-        SectionCatalogue::builtin().unwrap(),
-        ContextEngine::builtin().unwrap(),
-        Abbreviations::builtin().unwrap(),
-        rules,
-        dictionary,
-    )
-    .unwrap()
+    common::engine_with(packs, dictionary())
 }
 
 /// (code, source, flags) of every ICD-10-CM suggestion.

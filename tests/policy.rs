@@ -1,13 +1,12 @@
 //! Coding policy on made-up rules and titles: the bilateral code (Guidelines I.B.13), bundled
 //! CPT work, and studies a visit note only mentions.
 
-use medcode::abbreviations::Abbreviations;
+mod common;
+
 use medcode::code::CodeSystem;
-use medcode::context::ContextEngine;
 use medcode::dictionary::{CodeEntry, Dictionary};
 use medcode::pipeline::{Engine, Options};
-use medcode::rules::{PackSource, RuleSet};
-use medcode::sections::SectionCatalogue;
+use medcode::rules::PackSource;
 
 const RULES: &str = r#"
 pack: { name: t, version: "1" }
@@ -70,19 +69,7 @@ fn engine() -> Engine {
         path: "t.yaml".into(),
         yaml: RULES.into(),
     };
-    let (rules, diagnostics) = RuleSet::load(&[pack], &dictionary);
-    assert!(
-        diagnostics.iter().all(|d| !d.is_error()),
-        "{diagnostics:#?}"
-    );
-    Engine::new(
-        SectionCatalogue::builtin().unwrap(),
-        ContextEngine::builtin().unwrap(),
-        Abbreviations::builtin().unwrap(),
-        rules,
-        dictionary,
-    )
-    .unwrap()
+    common::engine_with(&[pack], dictionary)
 }
 
 fn codes(engine: &Engine, note: &str) -> Vec<String> {

@@ -291,6 +291,24 @@ fn apply_combinations(
     }
 }
 
+/// Rejects every suggestion for which `why` gives a reason (computed over the suggestions as
+/// they are, before any is removed), keeping the others in order.
+fn reject_where(
+    suggestions: &mut Vec<Suggestion>,
+    rejected: &mut Vec<Rejected>,
+    why: impl Fn(&Suggestion) -> Option<String>,
+) {
+    let reasons: Vec<Option<String>> = suggestions.iter().map(why).collect();
+    let mut reasons = reasons.into_iter();
+    suggestions.retain(|s| match reasons.next().flatten() {
+        Some(reason) => {
+            rejected.push(rejection(s, reason));
+            false
+        }
+        None => true,
+    });
+}
+
 /// A suggestion turned into a rejected candidate, quoting its first evidence.
 fn rejection(s: &Suggestion, reason: String) -> Rejected {
     Rejected {
@@ -353,22 +371,13 @@ fn drop_integral_symptoms(
         .filter(|s| s.system == CodeSystem::Icd10Cm)
         .map(|s| s.code.clone())
         .collect();
-    let mut explained: Vec<(usize, String)> = Vec::new();
-    for (i, s) in suggestions.iter().enumerate() {
-        if s.system != CodeSystem::Icd10Cm {
-            continue;
-        }
-        if let Some((by, why)) = integral.explained(&s.code, diagnoses.iter().map(String::as_str)) {
-            explained.push((
-                i,
-                format!("integral to {by}: {why} (ICD-10-CM Official Guidelines I.B.5)"),
-            ));
-        }
-    }
-    for (i, reason) in explained.into_iter().rev() {
-        let s = suggestions.remove(i);
-        rejected.push(rejection(&s, reason));
-    }
+    reject_where(suggestions, rejected, |s| {
+        let (by, why) = (s.system == CodeSystem::Icd10Cm)
+            .then(|| integral.explained(&s.code, diagnoses.iter().map(String::as_str)))??;
+        Some(format!(
+            "integral to {by}: {why} (ICD-10-CM Official Guidelines I.B.5)"
+        ))
+    });
 }
 
 /// Sections where the provider states the diagnoses of the encounter.
@@ -406,19 +415,11 @@ fn drop_narrative_symptoms(suggestions: &mut Vec<Suggestion>, rejected: &mut Vec
     if !assessed {
         return;
     }
-    let mut dropped = Vec::new();
-    for (i, s) in suggestions.iter().enumerate() {
-        if s.system == CodeSystem::Icd10Cm && is_symptom(&s.code) && !stated(s) {
-            dropped.push(i);
-        }
-    }
-    for i in dropped.into_iter().rev() {
-        let s = suggestions.remove(i);
-        rejected.push(rejection(
-            &s,
-            "a symptom named only in the narrative: the assessment states the diagnoses and not this symptom (Official Guidelines IV.D)".to_string(),
-        ));
-    }
+    reject_where(suggestions, rejected, |s| {
+        (s.system == CodeSystem::Icd10Cm && is_symptom(&s.code) && !stated(s)).then(|| {
+            "a symptom named only in the narrative: the assessment states the diagnoses and not this symptom (Official Guidelines IV.D)".to_string()
+        })
+    });
 }
 
 /// How many sections from the top of a note a study's name may be and still be the subject of
@@ -457,22 +458,14 @@ fn drop_study_mentions(
         Some(section) => section.span.start,
         None => return,
     };
-    let mut dropped = Vec::new();
-    for (i, s) in suggestions.iter().enumerate() {
-        if s.system == CodeSystem::Cpt
+    reject_where(suggestions, rejected, |s| {
+        (s.system == CodeSystem::Cpt
             && is_study(&s.code)
-            && s.evidence.iter().all(|e| e.span.start >= cutoff)
-        {
-            dropped.push(i);
-        }
-    }
-    for i in dropped.into_iter().rev() {
-        let s = suggestions.remove(i);
-        rejected.push(rejection(
-            &s,
-            "a study named in a visit or discharge note, or only deep in a note, reads as a mention: a report names its study in its first sections".to_string(),
-        ));
-    }
+            && s.evidence.iter().all(|e| e.span.start >= cutoff))
+            .then(|| {
+                "a study named in a visit or discharge note, or only deep in a note, reads as a mention: a report names its study in its first sections".to_string()
+            })
+    });
 }
 
 /// CPT work that another suggested procedure includes is not reported separately
@@ -487,21 +480,11 @@ fn drop_bundled_work(
         .filter(|s| s.system == CodeSystem::Cpt)
         .map(|s| s.code.clone())
         .collect();
-    let mut dropped: Vec<(usize, String)> = Vec::new();
-    for (i, s) in suggestions.iter().enumerate() {
-        if s.system != CodeSystem::Cpt {
-            continue;
-        }
-        if let Some((by, why)) =
-            bundles.bundled_into(&s.code, procedures.iter().map(String::as_str))
-        {
-            dropped.push((i, format!("bundled into {by}: {why}")));
-        }
-    }
-    for (i, reason) in dropped.into_iter().rev() {
-        let s = suggestions.remove(i);
-        rejected.push(rejection(&s, reason));
-    }
+    reject_where(suggestions, rejected, |s| {
+        let (by, why) = (s.system == CodeSystem::Cpt)
+            .then(|| bundles.bundled_into(&s.code, procedures.iter().map(String::as_str)))??;
+        Some(format!("bundled into {by}: {why}"))
+    });
 }
 
 /// When the right and the left code of a condition are both suggested and the classification

@@ -144,19 +144,25 @@ impl Rule {
         if let Some(capture) = &self.capture {
             codes.extend(capture.ranges.iter().map(|(_, _, c)| c.as_str()));
         }
+        codes.extend(self.context_codes());
+        codes
+    }
+
+    /// The codes the rule's context actions switch to (history, family, outpatient symptom).
+    pub fn context_codes(&self) -> impl Iterator<Item = &str> {
         let c = &self.context;
-        for action in [
+        [
             &c.negated,
             &c.uncertain,
             &c.hypothetical,
             &c.historical,
             &c.family,
-        ] {
-            if let Some(Action::Code(code)) = action {
-                codes.push(code);
-            }
-        }
-        codes
+        ]
+        .into_iter()
+        .filter_map(|action| match action {
+            Some(Action::Code(code)) => Some(code.as_str()),
+            _ => None,
+        })
     }
 }
 

@@ -423,18 +423,7 @@ pub fn completed_codes(rule: &Rule) -> Vec<String> {
             .filter(|(i, _)| also(*i))
             .map(|(_, (_, c, _))| c.clone()),
     );
-    let c = &rule.context;
-    for action in [
-        &c.negated,
-        &c.uncertain,
-        &c.hypothetical,
-        &c.historical,
-        &c.family,
-    ] {
-        if let Some(super::compile::Action::Code(code)) = action {
-            codes.push(code.clone());
-        }
-    }
+    codes.extend(rule.context_codes().map(str::to_string));
     codes
 }
 

@@ -88,3 +88,24 @@ pub fn official_dictionary(dir: &std::path::Path) -> medcode::dictionary::Dictio
     dictionary.fill_missing(&Dictionary::starter().unwrap());
     dictionary
 }
+
+/// An engine with only `packs` over `dictionary` and the embedded catalogue, context and
+/// abbreviations: no bundled rules, so a test's own made-up rules alone decide.
+pub fn engine_with(
+    packs: &[medcode::rules::PackSource],
+    dictionary: medcode::dictionary::Dictionary,
+) -> medcode::pipeline::Engine {
+    let (rules, diagnostics) = medcode::rules::RuleSet::load(packs, &dictionary);
+    assert!(
+        diagnostics.iter().all(|d| !d.is_error()),
+        "{diagnostics:#?}"
+    );
+    medcode::pipeline::Engine::new(
+        medcode::sections::SectionCatalogue::builtin().unwrap(),
+        medcode::context::ContextEngine::builtin().unwrap(),
+        medcode::abbreviations::Abbreviations::builtin().unwrap(),
+        rules,
+        dictionary,
+    )
+    .unwrap()
+}
