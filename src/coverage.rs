@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::code::CodeSystem;
-use crate::document::SentenceKind;
+use crate::document::{Document, Sentence, SentenceKind};
 use crate::pipeline::{Engine, EngineError, Options};
 use crate::sections::SectionCategory;
 use crate::span::Span;
@@ -177,7 +177,7 @@ impl Coverage {
     pub fn to_text(&self, top: usize) -> String {
         let pct = |n: usize| 100.0 * n as f64 / self.statements.max(1) as f64;
         let mut out = format!(
-            "{} notes, {} diagnostic statements: {:.1}% covered ({} coded {:.1}%, {} not codable {:.1}%), {} uncovered\n",
+            "{} notes, {} statements: {:.1}% covered ({} coded {:.1}%, {} not codable {:.1}%), {} uncovered\n",
             self.notes,
             self.statements,
             100.0 * self.share(),
@@ -197,6 +197,56 @@ impl Coverage {
     }
 }
 
+/// Which statements are counted, and which codes cover them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Statements {
+    /// Diagnostic statements ([`STATEMENT_SECTIONS`]), covered by ICD-10-CM codes.
+    #[default]
+    Diagnoses,
+    /// Procedure statements: the list items and short lines of procedure sections (the titles
+    /// of what was performed, not the narrative of how), covered by CPT codes.
+    Procedures,
+}
+
+/// Most words a line of a procedure section may have and still be a procedure title.
+const PROCEDURE_TITLE_WORDS: usize = 14;
+
+impl Statements {
+    fn system(self) -> CodeSystem {
+        match self {
+            Statements::Diagnoses => CodeSystem::Icd10Cm,
+            Statements::Procedures => CodeSystem::Cpt,
+        }
+    }
+
+    fn counts(self, doc: &Document<'_>, sentence: &Sentence) -> bool {
+        let category = doc.section_of(sentence).category;
+        match self {
+            Statements::Diagnoses => STATEMENT_SECTIONS.contains(&category),
+            Statements::Procedures => {
+                let section = doc.section_of(sentence);
+                // "DESCRIPTION OF PROCEDURE" and its kin tell how, not what.
+                let narrative_heading = section.heading.is_some_and(|h| {
+                    let heading = doc.slice(h).to_ascii_lowercase();
+                    ["description", "detail", "technique", "note", "in brief"]
+                        .iter()
+                        .any(|w| heading.contains(w))
+                });
+                let words: Vec<&str> = doc.slice(sentence.span).split_whitespace().collect();
+                category == SectionCategory::Procedure
+                    && !narrative_heading
+                    && words.len() <= PROCEDURE_TITLE_WORDS
+                    && !words.iter().any(|w| {
+                        matches!(
+                            w.to_ascii_lowercase().as_str(),
+                            "was" | "were" | "is" | "are"
+                        )
+                    })
+            }
+        }
+    }
+}
+
 /// Codes every note and counts what became of its diagnostic statements.
 ///
 /// # Errors
@@ -205,6 +255,18 @@ impl Coverage {
 pub fn measure<'n>(
     engine: &Engine,
     notes: impl IntoIterator<Item = &'n str>,
+) -> Result<Coverage, EngineError> {
+    measure_statements(engine, notes, Statements::Diagnoses)
+}
+
+/// [`measure`] for the chosen kind of statements.
+///
+/// # Errors
+/// [`EngineError`] only if the pipeline fails on a note.
+pub fn measure_statements<'n>(
+    engine: &Engine,
+    notes: impl IntoIterator<Item = &'n str>,
+    kind: Statements,
 ) -> Result<Coverage, EngineError> {
     let _span = tracing::info_span!("coverage").entered();
     let mut coverage = Coverage::default();
@@ -216,17 +278,15 @@ pub fn measure<'n>(
         let report = engine.suggest("coverage", note, &options)?;
         let doc = engine.tokenizer().tokenize(note)?;
         let coded: Vec<Span> = (report.suggestions.iter())
-            .filter(|s| s.system == CodeSystem::Icd10Cm)
+            .filter(|s| s.system == kind.system())
             .flat_map(|s| s.evidence.iter().map(|e| e.span))
             .collect();
         let rejected: Vec<(Span, &str)> = (report.rejected.iter())
-            .filter(|r| r.system == CodeSystem::Icd10Cm)
+            .filter(|r| r.system == kind.system())
             .map(|r| (r.evidence.span, r.reason.as_str()))
             .collect();
         for sentence in &doc.sentences {
-            if sentence.kind == SentenceKind::Heading
-                || !STATEMENT_SECTIONS.contains(&doc.section_of(sentence).category)
-            {
+            if sentence.kind == SentenceKind::Heading || !kind.counts(&doc, sentence) {
                 continue;
             }
             let Some(text) = normalise(doc.slice(sentence.span)) else {
@@ -351,5 +411,17 @@ mod tests {
         assert_eq!(coverage.not_codable, 2);
         let uncovered: Vec<&str> = coverage.uncovered(5).map(|c| c.text.as_str()).collect();
         assert_eq!(uncovered, ["xyzzy syndrome of the qwerty"]);
+    }
+
+    #[test]
+    fn procedure_titles_are_statements_and_their_narrative_is_not() {
+        let engine = Engine::builtin().unwrap();
+        let notes = [
+            "PROCEDURE PERFORMED: Laparoscopic cholecystectomy.\nDESCRIPTION OF PROCEDURE: The patient was prepped and draped. Trocars were placed.\n",
+        ];
+        let coverage =
+            measure_statements(&engine, notes.iter().copied(), Statements::Procedures).unwrap();
+        assert_eq!(coverage.statements, 1);
+        assert_eq!(coverage.covered, 1);
     }
 }

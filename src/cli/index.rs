@@ -36,6 +36,10 @@ pub enum IndexCommand {
         /// Write every statement's counts here as JSON.
         #[arg(long)]
         json: Option<PathBuf>,
+        /// Count procedure statements (the titles in procedure sections) and CPT codes instead
+        /// of diagnostic statements and ICD-10-CM codes.
+        #[arg(long)]
+        procedures: bool,
     },
     /// Print the JSON Schema of index files (`rules/index.schema.json`).
     Schema,
@@ -60,7 +64,19 @@ pub fn run(
     let (engine, _) = Engine::with_rule_packs(choose_dictionary(dict)?, &packs)?;
     match command {
         IndexCommand::Lookup { words } => lookup(&engine, &words.join(" ")),
-        IndexCommand::Coverage { corpus, top, json } => coverage(&engine, &corpus, top, json),
+        IndexCommand::Coverage {
+            corpus,
+            top,
+            json,
+            procedures,
+        } => {
+            let kind = if procedures {
+                medcode::coverage::Statements::Procedures
+            } else {
+                medcode::coverage::Statements::Diagnoses
+            };
+            coverage(&engine, &corpus, top, json, kind)
+        }
         IndexCommand::Schema => unreachable!("handled above"),
     }
 }
@@ -190,9 +206,11 @@ fn coverage(
     corpus: &Path,
     top: usize,
     json: Option<PathBuf>,
+    kind: medcode::coverage::Statements,
 ) -> anyhow::Result<ExitCode> {
     let notes = read_corpus(corpus)?;
-    let coverage = medcode::coverage::measure(engine, notes.iter().map(String::as_str))?;
+    let coverage =
+        medcode::coverage::measure_statements(engine, notes.iter().map(String::as_str), kind)?;
     out!("{}", coverage.to_text(top))?;
     if let Some(path) = json {
         std::fs::write(&path, serde_json::to_string_pretty(&coverage)?)
