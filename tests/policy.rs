@@ -1,11 +1,13 @@
 //! Coding policy on made-up rules and titles: the bilateral code (Guidelines I.B.13), bundled
-//! CPT work, and studies a visit note only mentions.
+//! CPT work, studies a visit note only mentions, symptoms named only in the narrative (IV.D),
+//! risk lists, and conditions resolved during an inpatient stay.
 
 mod common;
 
 use medcode::code::CodeSystem;
 use medcode::dictionary::{CodeEntry, Dictionary};
 use medcode::pipeline::{Engine, Options};
+use medcode::policy::Setting;
 use medcode::rules::PackSource;
 
 const RULES: &str = r#"
@@ -41,6 +43,21 @@ rules:
     code: "12001"
     match: { any: [simple repair], sections: [procedure] }
     reason: Made up.
+  - id: cough
+    system: ICD-10-CM
+    code: R05.9
+    match: { any: [cough] }
+    reason: Made up.
+  - id: hypertension
+    system: ICD-10-CM
+    code: I10
+    match: { any: [hypertension] }
+    reason: Made up.
+  - id: infection
+    system: ICD-10-CM
+    code: B99.9
+    match: { any: [infection] }
+    reason: Made up.
   - id: chest-film
     system: CPT
     code: "71046"
@@ -56,6 +73,9 @@ fn engine() -> Engine {
         ("M79.601", "Pain in right arm"),
         ("M79.602", "Pain in left arm"),
         ("M79.603", "Pain in arm, unspecified"),
+        ("R05.9", "Cough, unspecified"),
+        ("I10", "Essential (primary) hypertension"),
+        ("B99.9", "Unspecified infectious disease"),
     ];
     let mut entries: Vec<CodeEntry> = icd
         .iter()
@@ -73,7 +93,15 @@ fn engine() -> Engine {
 }
 
 fn codes(engine: &Engine, note: &str) -> Vec<String> {
-    let report = engine.suggest("t", note, &Options::default()).unwrap();
+    codes_in(engine, note, Setting::Outpatient)
+}
+
+fn codes_in(engine: &Engine, note: &str, setting: Setting) -> Vec<String> {
+    let options = Options {
+        setting,
+        ..Options::default()
+    };
+    let report = engine.suggest("t", note, &options).unwrap();
     let mut codes: Vec<String> = report.suggestions.into_iter().map(|s| s.code).collect();
     codes.sort();
     codes
@@ -107,7 +135,7 @@ fn policy_decisions_on_made_up_rules() {
         ),
         (
             "a study a visit note mentions",
-            "HISTORY OF PRESENT ILLNESS: Cough.\nRESULTS: Chest film was clear.",
+            "HISTORY OF PRESENT ILLNESS: Short of breath.\nRESULTS: Chest film was clear.",
             &[],
         ),
         (
@@ -115,8 +143,43 @@ fn policy_decisions_on_made_up_rules() {
             "EXAM: Chest film, two views.\nIMPRESSION: Clear lungs.",
             &["71046"],
         ),
+        (
+            "a symptom only in the narrative when the assessment states a diagnosis",
+            "HISTORY OF PRESENT ILLNESS: Cough for a week.\nASSESSMENT: Hypertension.",
+            &["I10"],
+        ),
+        (
+            "a symptom the assessment states stays",
+            "HISTORY OF PRESENT ILLNESS: Cough for a week.\nASSESSMENT: Cough. Hypertension.",
+            &["I10", "R05.9"],
+        ),
+        (
+            "a symptom in a note without an assessment stays",
+            "HISTORY OF PRESENT ILLNESS: Cough for a week.",
+            &["R05.9"],
+        ),
+        (
+            "a risk list is hypothetical to the end of its list",
+            "PLAN: Risks including bleeding, pain, and infection were discussed.",
+            &[],
+        ),
+        (
+            "a finding after the risk list is coded",
+            "PLAN: Risks including bleeding were discussed. ASSESSMENT: Infection of the wound.",
+            &["B99.9"],
+        ),
     ];
     for (what, note, expected) in cases {
         assert_eq!(codes(&engine, note), *expected, "{what}: {note}");
     }
+}
+
+/// A condition that resolved during an inpatient stay was treated there and is coded; in an
+/// outpatient note "resolved" means it is gone.
+#[test]
+fn resolved_is_coded_for_an_inpatient_stay_only() {
+    let engine = engine();
+    let note = "DISCHARGE DIAGNOSES: Hypertension, now resolved.";
+    assert_eq!(codes_in(&engine, note, Setting::Inpatient), ["I10"]);
+    assert!(codes_in(&engine, note, Setting::Outpatient).is_empty());
 }

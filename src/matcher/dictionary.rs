@@ -95,7 +95,6 @@ impl DictionaryMatcher {
             units: None,
             flag: None,
             fallback: false,
-            depth: 0,
         })
     }
 }

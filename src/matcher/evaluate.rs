@@ -125,7 +125,6 @@ pub(super) fn evaluate(
         units,
         flag: None,
         fallback: false,
-        depth: 0,
     });
 }
 
@@ -208,7 +207,6 @@ fn index_candidates(
         units: None,
         flag: missing.map(|m| format!("{m} not documented: the index default was used")),
         fallback: parent.is_none() && tree.missing.is_some(),
-        depth: path.len() - 1,
     };
     for (r, node) in tree.nodes.iter().enumerate().filter(|(_, n)| n.also) {
         if let Some(hit) = usable(r).next() {

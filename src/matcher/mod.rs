@@ -86,8 +86,6 @@ pub struct Candidate {
     pub flag: Option<String>,
     /// An index entry's top-level default, taken because no subterm was written.
     pub fallback: bool,
-    /// For an index candidate: how many subterms the path went down (0: the main term's code).
-    pub depth: usize,
 }
 
 /// An anchor that a veto term cancelled.

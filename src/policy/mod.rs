@@ -192,7 +192,6 @@ pub fn resolve(
             units: None,
             flag: None,
             fallback: false,
-            depth: 0,
         };
         out.rejected.push(Rejected {
             code: rule.code.clone(),
