@@ -143,6 +143,15 @@ impl<'t> Document<'t> {
         self.lines.position(self.text, offset)
     }
 
+    /// A byte span as character (Unicode scalar value) offsets, for consumers whose strings
+    /// index by character (Python, JavaScript's `Array.from`).
+    pub fn char_span(&self, span: Span) -> Span {
+        Span {
+            start: self.lines.char_offset(self.text, span.start),
+            end: self.lines.char_offset(self.text, span.end),
+        }
+    }
+
     /// The section a sentence belongs to.
     pub fn section_of(&self, sentence: &Sentence) -> &Section {
         &self.sections[sentence.section]

@@ -44,7 +44,7 @@ pub fn explain(
     };
     let report = engine.suggest(note_id, text, &options)?;
     let codes: Vec<String> = match code {
-        Some(code) => vec![code.trim().to_uppercase()],
+        Some(code) => vec![canonical_code(engine, code)],
         None => {
             let mut all: Vec<String> = report.suggestions.iter().map(|s| s.code.clone()).collect();
             all.extend(report.rejected.iter().map(|r| r.code.clone()));
@@ -58,6 +58,22 @@ pub fn explain(
         .iter()
         .map(|c| explain_code(engine, &report, c, &options))
         .collect())
+}
+
+/// The code as the dictionary writes it: `e119` and `E11.9` are the same code; CPT and HCPCS
+/// codes are kept as written (upper case).
+fn canonical_code(engine: &Engine, code: &str) -> String {
+    let written = code.trim().to_uppercase();
+    let dictionary = engine.dictionary();
+    let other_system = [CodeSystem::Cpt, CodeSystem::Hcpcs]
+        .iter()
+        .any(|s| dictionary.get(*s, &written).is_some());
+    let icd = crate::dictionary::normalize_code(CodeSystem::Icd10Cm, &written);
+    if !other_system && dictionary.get(CodeSystem::Icd10Cm, &icd).is_some() {
+        icd
+    } else {
+        written
+    }
 }
 
 fn explain_code(engine: &Engine, report: &Report, code: &str, options: &Options) -> Explanation {
@@ -75,14 +91,18 @@ fn explain_code(engine: &Engine, report: &Report, code: &str, options: &Options)
     let trace = report.trace.as_deref().unwrap_or_default();
     let from_dictionary = |t: &&crate::report::TraceEntry| {
         t.rule == crate::rules::compile::DICTIONARY_RULE
-            && t.detail.starts_with(&format!("code {code}"))
+            && t.detail
+                .strip_prefix(&format!("code {code}"))
+                .is_some_and(|rest| {
+                    !rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '.')
+                })
     };
     let related: Vec<_> = trace
         .iter()
         .filter(|t| rules.iter().any(|r| r.id == t.rule) || from_dictionary(t))
         .collect();
     if rules.is_empty() && related.is_empty() {
-        let category = &code[..code.len().min(3)];
+        let category = code.get(..3).unwrap_or(code);
         let near: Vec<String> = engine
             .rules()
             .rules()

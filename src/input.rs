@@ -46,7 +46,10 @@ pub enum InputError {
         limit: u64,
     },
     /// The bytes are not UTF-8.
-    #[error("{path}: line {line}: invalid UTF-8 at byte offset {offset}; save the note as UTF-8")]
+    #[error(
+        "{path}: line {line}: invalid UTF-8 at byte offset {offset}; save the note as UTF-8{hint}",
+        hint = latin1_hint(*.byte)
+    )]
     InvalidUtf8 {
         /// The path given.
         path: String,
@@ -54,6 +57,20 @@ pub enum InputError {
         offset: usize,
         /// 1-based line of that byte.
         line: usize,
+        /// The first invalid byte.
+        byte: u8,
+    },
+    /// UTF-16 text whose units do not form characters.
+    #[error(
+        "{path}: invalid UTF-16 ({order}, from its byte order mark) at byte offset {offset}; save the note as UTF-8"
+    )]
+    InvalidUtf16 {
+        /// The path given.
+        path: String,
+        /// "little-endian" or "big-endian".
+        order: &'static str,
+        /// Byte offset of the first unit that is not part of a character.
+        offset: usize,
     },
     /// The bytes look like a binary file, not text.
     #[error("{path}: looks like binary data, not a text note (NUL byte at offset {offset})")]
@@ -129,12 +146,33 @@ pub fn read_from(name: &str, reader: impl Read, max_bytes: u64) -> Result<Note, 
     note_from_bytes(name, bytes)
 }
 
+/// A hint for an invalid byte that Latin-1 / Windows-1252 files contain (accented letters,
+/// curly quotes, `°`, `µ`), where UTF-8 is expected.
+fn latin1_hint(byte: u8) -> &'static str {
+    if byte >= 0x80 {
+        " (a byte like this is usual in Latin-1 or Windows-1252 files: convert with `iconv -f WINDOWS-1252 -t UTF-8`)"
+    } else {
+        ""
+    }
+}
+
 /// Checks that bytes are a text note and turns them into a [`Note`].
+///
+/// UTF-8 is expected; a UTF-8 byte order mark is dropped, and UTF-16 with a byte order mark
+/// (what some Windows exports write) is decoded. Other encodings are refused with the offset of
+/// the first byte that is not UTF-8 (and a hint for Latin-1).
 ///
 /// # Errors
 /// [`InputError::Binary`] when the bytes contain a NUL byte, [`InputError::InvalidUtf8`] when
-/// they are not UTF-8.
+/// they are not UTF-8, [`InputError::InvalidUtf16`] for broken UTF-16.
 pub fn note_from_bytes(name: &str, bytes: Vec<u8>) -> Result<Note, InputError> {
+    if let Some(text) = decode_utf16(name, &bytes)? {
+        return note_from_bytes(name, text.into_bytes());
+    }
+    let bytes = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => rest.to_vec(),
+        None => bytes,
+    };
     if let Some(offset) = bytes.iter().position(|&b| b == 0) {
         return Err(InputError::Binary {
             path: name.to_string(),
@@ -156,9 +194,42 @@ pub fn note_from_bytes(name: &str, bytes: Vec<u8>) -> Result<Note, InputError> {
                 path: name.to_string(),
                 offset,
                 line,
+                byte: e.as_bytes()[offset],
             })
         }
     }
+}
+
+/// Decodes UTF-16 that starts with a byte order mark; `None` for anything else.
+fn decode_utf16(name: &str, bytes: &[u8]) -> Result<Option<String>, InputError> {
+    let (order, from): (&'static str, fn([u8; 2]) -> u16) = match bytes {
+        [0xFF, 0xFE, ..] => ("little-endian", u16::from_le_bytes),
+        [0xFE, 0xFF, ..] => ("big-endian", u16::from_be_bytes),
+        _ => return Ok(None),
+    };
+    let body = &bytes[2..];
+    let units = body.chunks(2).map(|pair| match pair {
+        [a, b] => from([*a, *b]),
+        _ => 0xD800, // an odd trailing byte: an unpaired surrogate, reported below
+    });
+    let mut text = String::with_capacity(body.len() / 2);
+    let mut units_read = 0;
+    for unit in char::decode_utf16(units) {
+        match unit {
+            Ok(c) => {
+                text.push(c);
+                units_read += c.len_utf16();
+            }
+            Err(_) => {
+                return Err(InputError::InvalidUtf16 {
+                    path: name.to_string(),
+                    order,
+                    offset: 2 + 2 * units_read,
+                });
+            }
+        }
+    }
+    Ok(Some(text))
 }
 
 #[cfg(test)]
@@ -186,6 +257,35 @@ mod tests {
             assert!(err.starts_with("n.txt: "), "{name}: {err}");
             assert!(err.contains(expected), "{name}: {err}");
         }
+    }
+
+    #[test]
+    fn utf16_with_a_byte_order_mark_is_decoded() {
+        let text = "ASSESSMENT: Fever 38.5 \u{b0}C.";
+        let le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let be: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        assert_eq!(note_from_bytes("le", le).unwrap().text, text);
+        assert_eq!(note_from_bytes("be", be).unwrap().text, text);
+        let mut broken = vec![0xFF, 0xFE, b'A', 0];
+        broken.extend([0x00, 0xD8, b'B', 0]); // a lone high surrogate
+        let err = note_from_bytes("n", broken).unwrap_err().to_string();
+        assert!(err.contains("invalid UTF-16 (little-endian"), "{err}");
+    }
+
+    #[test]
+    fn latin1_gets_a_hint_and_a_utf8_bom_is_dropped() {
+        let err = note_from_bytes("n", b"Caf\xe9".to_vec())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("Latin-1"), "{err}");
+        let note = note_from_bytes("n", b"\xEF\xBB\xBFPLAN: rest.".to_vec()).unwrap();
+        assert_eq!(note.text, "PLAN: rest.");
     }
 
     #[test]

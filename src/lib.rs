@@ -63,6 +63,7 @@ pub mod embedded {
 pub mod context;
 pub mod corpus;
 pub mod coverage;
+pub mod date;
 pub mod dictionary;
 pub mod document;
 pub mod evaluate;
@@ -78,5 +79,6 @@ pub mod reading;
 pub mod report;
 pub mod rules;
 pub mod sections;
+pub mod segment;
 pub mod span;
 pub mod tokenize;

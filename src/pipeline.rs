@@ -62,6 +62,10 @@ pub enum EngineError {
     Policy(#[from] PolicyError),
 }
 
+/// Notes longer than this many bytes are coded a segment of at most this size at a time (see
+/// [`Engine::suggest`]). Real notes are a few kilobytes; this is for concatenated exports.
+pub const SEGMENT_BYTES: usize = 1 << 20;
+
 /// Per-run options.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -69,8 +73,8 @@ pub struct Options {
     pub setting: Setting,
     /// Include the matcher's trace (matched, partial and vetoed anchors) in the report.
     pub trace: bool,
-    /// Date of service (`YYYY-MM-DD`), to flag codes terminated before it.
-    pub date_of_service: Option<String>,
+    /// Date of service, to flag codes terminated before it.
+    pub date_of_service: Option<crate::date::ServiceDate>,
     /// Only these code systems (all when `None`).
     pub systems: Option<Vec<CodeSystem>>,
     /// Leave out suggestions below this confidence.
@@ -201,7 +205,7 @@ impl Engine {
             .iter()
             .map(|s| (s.system, s.code.clone()))
             .collect();
-        let checks = check_codes(&self.dictionary, &codes, options.date_of_service.as_deref());
+        let checks = check_codes(&self.dictionary, &codes, options.date_of_service);
         for check in &checks {
             let (code, flag) = match check {
                 CodeCheck::NotBillable { code, .. } => {
@@ -228,6 +232,10 @@ impl Engine {
 
     /// Runs one note through the pipeline.
     ///
+    /// A note longer than [`SEGMENT_BYTES`] is coded a segment at a time (cut before a heading
+    /// where one is near, else at a paragraph, line, sentence or word break) and the segments'
+    /// reports merged, so that time and memory grow in proportion to the note.
+    ///
     /// # Errors
     /// [`EngineError::Lex`] only if the grammar fails, which its catch-all rule prevents.
     pub fn suggest(
@@ -237,6 +245,47 @@ impl Engine {
         options: &Options,
     ) -> Result<Report, EngineError> {
         let _span = tracing::info_span!("suggest", bytes = text.len()).entered();
+        if text.len() <= SEGMENT_BYTES {
+            return self.suggest_segment(note_id, text, options);
+        }
+        let lines = crate::span::LineIndex::new(text);
+        let mut merged: Option<Report> = None;
+        for range in crate::segment::split(text, SEGMENT_BYTES) {
+            let _segment = tracing::debug_span!("segment", start = range.start).entered();
+            let mut part = self.suggest_segment(note_id, &text[range.clone()], options)?;
+            part.relocate(range.start, text, &lines);
+            match &mut merged {
+                None => merged = Some(part),
+                Some(report) => report.absorb(part),
+            }
+        }
+        let mut report = merged.unwrap_or_else(|| self.empty_report(note_id, options));
+        report.checks = self.check(&mut report.suggestions, options);
+        Ok(report)
+    }
+
+    fn empty_report(&self, note_id: &str, options: &Options) -> Report {
+        Report {
+            schema_version: SCHEMA_VERSION,
+            note_id: note_id.to_string(),
+            setting: options.setting,
+            dictionary_release: self.dictionary.release().to_string(),
+            suggestions: Vec::new(),
+            rejected: Vec::new(),
+            checks: Vec::new(),
+            warnings: vec![Warning::EmptyNote],
+            trace: None,
+            meta: None,
+        }
+    }
+
+    /// One note, or one segment of a long one, through every stage.
+    fn suggest_segment(
+        &self,
+        note_id: &str,
+        text: &str,
+        options: &Options,
+    ) -> Result<Report, EngineError> {
         let doc = self.tokenizer.tokenize(text)?;
         let words = normalize_document(&doc);
         let stream = self.reader.read(&doc, &words);
@@ -287,6 +336,7 @@ impl Engine {
             checks,
             warnings,
             trace: options.trace.then(|| trace(&doc, &found, &self.rules)),
+            meta: None,
         })
     }
 }

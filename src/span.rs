@@ -96,6 +96,18 @@ impl std::fmt::Display for Position {
 #[derive(Debug, Clone)]
 pub struct LineIndex {
     line_starts: Vec<usize>,
+    /// Characters before each block of [`BLOCK`] bytes; empty when the text is ASCII (then a
+    /// character offset is the byte offset).
+    chars_before_block: Vec<usize>,
+}
+
+/// Bytes per block of the character-offset table: a character offset costs at most one block
+/// of counting, so positions stay cheap on a one-line note of many megabytes.
+const BLOCK: usize = 4096;
+
+/// Characters that start in `bytes` (bytes that are not UTF-8 continuation bytes).
+fn chars_in(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count()
 }
 
 impl LineIndex {
@@ -109,19 +121,46 @@ impl LineIndex {
                 line_starts.push(i + 1);
             }
         }
-        LineIndex { line_starts }
+        let chars_before_block = if text.is_ascii() {
+            Vec::new()
+        } else {
+            let mut before = 0;
+            bytes
+                .chunks(BLOCK)
+                .map(|block| {
+                    let at = before;
+                    before += chars_in(block);
+                    at
+                })
+                .collect()
+        };
+        LineIndex {
+            line_starts,
+            chars_before_block,
+        }
+    }
+
+    /// The character (Unicode scalar value) offset of byte `offset` in `text` (the text this
+    /// index was built from): what Python's `str` and JavaScript's `Array.from(text)` index by.
+    /// Offsets past the end are clamped to the end.
+    pub fn char_offset(&self, text: &str, offset: usize) -> usize {
+        let offset = offset.min(text.len());
+        if self.chars_before_block.is_empty() {
+            return offset;
+        }
+        let block = offset / BLOCK;
+        let before = self.chars_before_block.get(block).copied().unwrap_or(0);
+        before + chars_in(&text.as_bytes()[block * BLOCK..offset])
     }
 
     /// The line and column of byte `offset` in `text` (the text this index was built from).
-    /// Offsets past the end are clamped to the end.
+    /// Offsets past the end are clamped to the end. The cost does not grow with the length of
+    /// the line.
     pub fn position(&self, text: &str, offset: usize) -> Position {
         let offset = offset.min(text.len());
         let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
         let start = self.line_starts[line];
-        let column = text
-            .get(start..offset)
-            .map_or(offset - start, |s| s.chars().count())
-            + 1;
+        let column = self.char_offset(text, offset) - self.char_offset(text, start) + 1;
         Position {
             line: line + 1,
             column,
@@ -159,6 +198,28 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    #[test]
+    fn character_offsets_on_long_lines() {
+        let mut text = String::new();
+        for i in 0..3 * BLOCK {
+            text.push(if i % 7 == 0 { '\u{e9}' } else { 'a' });
+        }
+        text.push_str("\n\u{2265} x");
+        let index = LineIndex::new(&text);
+        for (expected, (offset, _)) in text.char_indices().enumerate() {
+            assert_eq!(
+                index.char_offset(&text, offset),
+                expected,
+                "offset {offset}"
+            );
+        }
+        assert_eq!(index.char_offset(&text, text.len()), text.chars().count());
+        let x = text.len() - 1;
+        assert_eq!(index.position(&text, x), Position { line: 2, column: 3 });
+        let ascii = "plain ascii";
+        assert_eq!(LineIndex::new(ascii).char_offset(ascii, 6), 6);
     }
 
     #[test]

@@ -188,6 +188,6 @@ fn batch_with_a_corrupt_note_in_the_middle_keeps_order_and_the_other_results() {
     assert!(
         String::from_utf8(out.stderr)
             .unwrap()
-            .contains("notes.jsonl:2: expected")
+            .contains("notes.jsonl:2: not valid JSON")
     );
 }

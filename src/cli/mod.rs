@@ -17,6 +17,7 @@ macro_rules! outln {
     }};
 }
 
+mod batch;
 mod config;
 mod data;
 mod explain;
@@ -177,6 +178,30 @@ pub enum OutputFormat {
 }
 
 /// When to colour text output.
+/// How `suggest` reads its inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputFormat {
+    /// By file name (`.jsonl`, `.ndjson`), and for standard input by its first character.
+    Auto,
+    /// Every input is one note.
+    Text,
+    /// Every input is JSONL: one {"id", "text", ...} record per line.
+    Jsonl,
+}
+
+/// A confidence between 0 and 1 (NaN and infinities refused).
+fn confidence(text: &str) -> Result<f32, String> {
+    let value: f32 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number; expected a confidence from 0 to 1"))?;
+    if (0.0..=1.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!("{value} is outside 0 to 1"))
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Color {
     /// Colour when standard output is a terminal and NO_COLOR is unset.
@@ -199,8 +224,13 @@ struct SuggestArgs {
     #[arg(long)]
     systems: Option<String>,
     /// Leave out suggestions below this confidence (0 to 1).
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, value_parser = confidence)]
     min_confidence: f32,
+    /// How to read the inputs: `auto` reads `.jsonl` / `.ndjson` files (also inside
+    /// directories) as one note per line, other files as one note each, and standard input as
+    /// JSONL when it starts with `{` (and says so).
+    #[arg(long, value_enum, default_value_t = InputFormat::Auto)]
+    input_format: InputFormat,
     /// No progress bar and no summary.
     #[arg(long, short)]
     quiet: bool,
@@ -227,7 +257,7 @@ struct SuggestArgs {
     trace: bool,
     /// Date of service (YYYY-MM-DD): codes terminated before it are flagged.
     #[arg(long)]
-    date_of_service: Option<String>,
+    date_of_service: Option<medcode::date::ServiceDate>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -305,12 +335,36 @@ pub fn main() -> ExitCode {
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
-            ExitCode::FAILURE
+            if is_invalid_pack(&error) {
+                ExitCode::from(rules::EXIT_INVALID_RULES)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }
 
 /// True when the output was closed by its reader.
+/// Whether the error is a rule, context, section, abbreviation or policy pack that is invalid
+/// (exit code 3, as `rules check` gives).
+fn is_invalid_pack(error: &anyhow::Error) -> bool {
+    use medcode::pipeline::EngineError as E;
+    error.chain().any(|cause| {
+        cause.downcast_ref::<medcode::rules::RuleError>().is_some()
+            || matches!(
+                cause.downcast_ref::<E>(),
+                Some(
+                    E::Catalogue(_)
+                        | E::Rules(_)
+                        | E::Context(_)
+                        | E::Abbreviations(_)
+                        | E::Matcher(_)
+                        | E::Policy(_)
+                )
+            )
+    })
+}
+
 fn is_broken_pipe(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| {
         let kind = cause

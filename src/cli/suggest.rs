@@ -3,52 +3,37 @@
 //! batch goes, a chunk of notes at a time (the HTML page, one for all notes, at the end). One bad
 //! note is reported and skipped; the others are still coded and written.
 
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use anyhow::Context;
 use rayon::prelude::*;
-use serde::Deserialize;
 
 use medcode::code::CodeSystem;
-use medcode::input::{note_from_bytes, read_note};
+use medcode::input::read_note;
 use medcode::pipeline::{Engine, Options};
-use medcode::policy::Setting;
-use medcode::report::{Report, html, text};
+use medcode::report::{Report, csv as report_csv, html, text};
 
+use super::batch::{Source, Sources};
 use super::config::user_packs;
 use super::data::choose_dictionary;
 use super::{OutputFormat as Format, SuggestArgs, use_color};
-
-/// One note to code.
-enum Source {
-    /// A file, or `-` for standard input.
-    File(PathBuf),
-    /// A JSONL record.
-    Record(Record),
-    /// A JSONL line that could not be read.
-    BadRecord(String),
-}
-
-/// A JSONL input line: `{"id", "text", "setting", "date_of_service"}`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Record {
-    id: String,
-    text: String,
-    #[serde(default)]
-    setting: Option<Setting>,
-    #[serde(default)]
-    date_of_service: Option<String>,
-}
 
 /// A coded note, kept with its text for the HTML report.
 struct Coded {
     report: Report,
     text: String,
 }
+
+/// Exit code of a batch stopped by SIGINT or SIGTERM (128 + SIGINT, as shells report it).
+const EXIT_INTERRUPTED: u8 = 130;
+
+/// Set by the SIGINT/SIGTERM handler: the batch ends after the chunk being coded, so that the
+/// output ends with a complete record.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 pub(super) fn run(
     args: SuggestArgs,
@@ -66,34 +51,68 @@ pub(super) fn run(
     let options = Options {
         setting: args.setting,
         trace: args.trace,
-        date_of_service: args.date_of_service.clone(),
+        date_of_service: args.date_of_service,
         systems: parse_systems(args.systems.as_deref())?,
         min_confidence: args.min_confidence,
         dictionary_candidates: !args.no_dictionary_candidates,
     };
-    let sources = sources(&args.inputs)?;
+    let quiet = args.quiet;
+    let sources = Sources::open(&args.inputs, args.input_format, args.max_note_size, |n| {
+        if !quiet {
+            eprintln!("note: {n}");
+        }
+    })?;
+    let output = Output::create(args.output.as_deref(), &sources.files)?;
+    // Best effort: without a handler (already set in this process), Ctrl-C stops at once.
+    let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
     let started = Instant::now();
-    let progress = progress_bar(sources.len(), args.quiet);
-    let out: Box<dyn Write + Send> = match &args.output {
-        Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path)
-                .with_context(|| format!("{}: cannot create", path.display()))?,
-        )),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
-    };
+    let progress = progress_bar(sources.known_len, args.quiet);
     let color = use_color(args.color) && args.output.is_none();
-    let sink = Sink::new(out, args.format, color)?;
-    // In chunks, so that a large batch is written as it goes (a batch that is stopped keeps what
-    // was coded, and memory holds a few chunks of reports, not all of them). The notes of a chunk
-    // are coded in parallel; a writer thread writes the previous chunk meanwhile, in input order.
+    let sink = Sink::new(output.writer()?, args.format, color)?;
+    let (tally, errors) = code_all(&engine, sources, &options, &args, sink, &progress)?;
+    progress.finish_and_clear();
+    let interrupted = INTERRUPTED.load(Ordering::SeqCst);
+    output.finish()?;
+    let notes = tally.coded + errors;
+    if !args.quiet && (notes > 1 || interrupted) {
+        eprintln!("{}", tally.summary(errors, started.elapsed().as_secs_f64()));
+    }
+    if interrupted {
+        eprintln!("interrupted: the output ends with the last complete record");
+        return Ok(ExitCode::from(EXIT_INTERRUPTED));
+    }
+    if errors > 0 {
+        eprintln!("{errors} of {notes} note(s) could not be coded");
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Codes the notes in chunks, so that a large batch is written as it goes (a batch that is
+/// stopped keeps what was coded, and memory holds a few chunks of notes and reports, not all of
+/// them). The notes of a chunk are coded in parallel; a writer thread writes the previous chunk
+/// meanwhile, in input order. Returns the tally and the number of notes that failed.
+fn code_all(
+    engine: &Engine,
+    mut sources: Sources,
+    options: &Options,
+    args: &SuggestArgs,
+    sink: Sink,
+    progress: &indicatif::ProgressBar,
+) -> anyhow::Result<(Tally, usize)> {
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Result<Coded, String>>>(1);
-    let (tally, errors) = std::thread::scope(|scope| {
-        let writer = scope.spawn(move || write_chunks(receiver, sink));
-        for chunk in sources.chunks(CHUNK) {
+    std::thread::scope(|scope| {
+        let writer_progress = progress.clone();
+        let writer = scope.spawn(move || write_chunks(receiver, sink, &writer_progress));
+        while !INTERRUPTED.load(Ordering::SeqCst) {
+            let chunk: Vec<Source> = sources.by_ref().take(CHUNK).collect();
+            if chunk.is_empty() {
+                break;
+            }
             let results: Vec<Result<Coded, String>> = chunk
-                .par_iter()
+                .into_par_iter()
                 .map(|source| {
-                    let result = code_one(&engine, source, &options, args.max_note_size);
+                    let result = code_one(engine, source, options, args.max_note_size);
                     progress.inc(1);
                     result
                 })
@@ -106,38 +125,21 @@ pub(super) fn run(
         writer
             .join()
             .map_err(|_| anyhow::anyhow!("the output writer stopped unexpectedly"))?
-    })?;
-    progress.finish_and_clear();
-    for error in &errors {
-        eprintln!("error: {error}");
-    }
-    if !args.quiet && sources.len() > 1 {
-        eprintln!(
-            "{}",
-            tally.summary(errors.len(), started.elapsed().as_secs_f64())
-        );
-    }
-    if !errors.is_empty() {
-        eprintln!(
-            "{} of {} note(s) could not be coded",
-            errors.len(),
-            sources.len()
-        );
-        return Ok(ExitCode::FAILURE);
-    }
-    Ok(ExitCode::SUCCESS)
+    })
 }
 
 /// Notes coded in parallel before their reports are handed to the writer.
 const CHUNK: usize = 512;
 
-/// Writes chunks of results as they come, in order; returns the tally and the errors.
+/// Writes chunks of results as they come, in order, and reports errors as they come; returns
+/// the tally and the number of errors.
 fn write_chunks(
     chunks: std::sync::mpsc::Receiver<Vec<Result<Coded, String>>>,
     mut sink: Sink,
-) -> anyhow::Result<(Tally, Vec<String>)> {
+    progress: &indicatif::ProgressBar,
+) -> anyhow::Result<(Tally, usize)> {
     let mut tally = Tally::default();
-    let mut errors = Vec::new();
+    let mut errors = 0;
     for results in chunks {
         for result in results {
             match result {
@@ -145,13 +147,95 @@ fn write_chunks(
                     tally.add(&coded);
                     sink.write(coded)?;
                 }
-                Err(error) => errors.push(error),
+                Err(error) => {
+                    errors += 1;
+                    progress.suspend(|| eprintln!("error: {error}"));
+                }
             }
         }
         sink.flush()?;
     }
     sink.finish()?;
     Ok((tally, errors))
+}
+
+/// Where the output goes: standard output, or a temporary file beside the destination that
+/// takes its name only when the run ends (an error leaves no partial file; an interrupted
+/// batch keeps its complete records). A destination that is not a regular file (`/dev/null`,
+/// a FIFO) is written directly: renaming over it would replace the device.
+enum Output {
+    Stdout,
+    Direct(std::fs::File),
+    File {
+        temp: tempfile::NamedTempFile,
+        dest: PathBuf,
+    },
+}
+
+impl Output {
+    /// Refuses a destination that is one of the inputs: writing it would destroy the note.
+    fn create(dest: Option<&Path>, inputs: &[PathBuf]) -> anyhow::Result<Output> {
+        let Some(dest) = dest else {
+            return Ok(Output::Stdout);
+        };
+        if let Some(input) = inputs
+            .iter()
+            .find(|i| same_file::is_same_file(i, dest).unwrap_or(false))
+        {
+            anyhow::bail!(
+                "{}: the output is an input ({}); writing it would destroy the note: choose \
+                 another --output",
+                dest.display(),
+                input.display()
+            );
+        }
+        // Through a symlink to the file it names, so that the link stays a link.
+        let target = std::fs::canonicalize(dest).unwrap_or_else(|_| dest.to_path_buf());
+        let existing = std::fs::metadata(&target).ok();
+        if let Some(metadata) = &existing
+            && !metadata.is_file()
+        {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&target)
+                .with_context(|| format!("{}: cannot write", dest.display()))?;
+            return Ok(Output::Direct(file));
+        }
+        let dir = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let permissions = existing.map_or_else(
+            || std::os::unix::fs::PermissionsExt::from_mode(0o644),
+            |m| m.permissions(),
+        );
+        let temp = tempfile::Builder::new()
+            .prefix(".medcode-output-")
+            .permissions(permissions)
+            .tempfile_in(dir)
+            .with_context(|| format!("{}: cannot create", dest.display()))?;
+        Ok(Output::File { temp, dest: target })
+    }
+
+    fn writer(&self) -> anyhow::Result<Box<dyn Write + Send>> {
+        Ok(match self {
+            Output::Stdout => Box::new(std::io::BufWriter::new(std::io::stdout())),
+            Output::Direct(file) => Box::new(std::io::BufWriter::new(file.try_clone()?)),
+            Output::File { temp, dest } => Box::new(std::io::BufWriter::new(
+                temp.reopen()
+                    .with_context(|| format!("{}: cannot write", dest.display()))?,
+            )),
+        })
+    }
+
+    /// Gives the written file its name.
+    fn finish(self) -> anyhow::Result<()> {
+        if let Output::File { temp, dest } = self {
+            temp.persist(&dest)
+                .with_context(|| format!("{}: cannot write", dest.display()))?;
+        }
+        Ok(())
+    }
 }
 
 fn parse_systems(list: Option<&str>) -> anyhow::Result<Option<Vec<CodeSystem>>> {
@@ -166,105 +250,41 @@ fn parse_systems(list: Option<&str>) -> anyhow::Result<Option<Vec<CodeSystem>>> 
         .map(Some)
 }
 
-/// Expands inputs: no input or `-` is stdin; a directory is its files in name order; a pattern
-/// with `*`, `?` or `[` is a glob; a `.jsonl` file is one note per line.
-fn sources(inputs: &[PathBuf]) -> anyhow::Result<Vec<Source>> {
-    if inputs.is_empty() {
-        return Ok(vec![Source::File(PathBuf::from("-"))]);
-    }
-    let mut out = Vec::new();
-    for input in inputs {
-        let text = input.to_string_lossy();
-        if input.is_dir() {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(input)
-                .with_context(|| format!("{}: cannot list the directory", input.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    p.is_file()
-                        && !p
-                            .file_name()
-                            .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-                })
-                .collect();
-            files.sort();
-            out.extend(files.into_iter().map(Source::File));
-        } else if text.contains(['*', '?', '[']) && !input.exists() {
-            let mut files: Vec<PathBuf> = glob::glob(&text)
-                .with_context(|| format!("{text}: invalid glob pattern"))?
-                .filter_map(Result::ok)
-                .filter(|p| p.is_file())
-                .collect();
-            files.sort();
-            if files.is_empty() {
-                anyhow::bail!("{text}: no files match this pattern");
-            }
-            out.extend(files.into_iter().map(Source::File));
-        } else if input.extension().is_some_and(|e| e == "jsonl") {
-            read_jsonl(input, &mut out)?;
-        } else {
-            out.push(Source::File(input.clone()));
-        }
-    }
-    Ok(out)
-}
-
-fn read_jsonl(path: &Path, out: &mut Vec<Source>) -> anyhow::Result<()> {
-    let file =
-        std::fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
-    for (index, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let line = line
-            .with_context(|| format!("{}:{}: cannot read the line", path.display(), index + 1))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        out.push(match serde_json::from_str::<Record>(&line) {
-            Ok(record) => Source::Record(record),
-            Err(e) => Source::BadRecord(format!(
-                "{}:{}: expected {{\"id\", \"text\", \"setting\", \"date_of_service\"}}: {e}",
-                path.display(),
-                index + 1
-            )),
-        });
-    }
-    Ok(())
-}
-
-fn code_one(
-    engine: &Engine,
-    source: &Source,
-    options: &Options,
-    max: u64,
-) -> Result<Coded, String> {
-    let (id, text, options) = match source {
+fn code_one(engine: &Engine, source: Source, options: &Options, max: u64) -> Result<Coded, String> {
+    let (id, text, options, meta) = match source {
         Source::File(path) => {
-            let note = read_note(path, max).map_err(|e| e.to_string())?;
-            (note.id, note.text, options.clone())
+            let note = read_note(&path, max).map_err(|e| e.to_string())?;
+            (note.id, note.text, options.clone(), None)
         }
         Source::Record(record) => {
-            let note = note_from_bytes(&record.id, record.text.clone().into_bytes())
-                .map_err(|e| e.to_string())?;
             let mut options = options.clone();
             options.setting = record.setting.unwrap_or(options.setting);
-            options.date_of_service = record.date_of_service.clone().or(options.date_of_service);
-            (note.id, note.text, options)
+            options.date_of_service = record.date_of_service.or(options.date_of_service);
+            (record.id, record.text, options, record.meta)
         }
-        Source::BadRecord(error) => return Err(error.clone()),
+        Source::Bad(error) => return Err(error),
     };
-    let report = engine
+    let mut report = engine
         .suggest(&id, &text, &options)
         .map_err(|e| format!("{id}: {e}"))?;
+    report.meta = meta;
     Ok(Coded { report, text })
 }
 
-fn progress_bar(len: usize, quiet: bool) -> indicatif::ProgressBar {
+/// A bar when the number of notes is known (files), a counter when it is not (JSONL).
+fn progress_bar(len: Option<usize>, quiet: bool) -> indicatif::ProgressBar {
     use std::io::IsTerminal;
-    if quiet || len < 2 || !std::io::stderr().is_terminal() {
+    if quiet || len.is_some_and(|n| n < 2) || !std::io::stderr().is_terminal() {
         return indicatif::ProgressBar::hidden();
     }
-    let bar = indicatif::ProgressBar::new(len as u64);
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} notes {per_sec} {eta}")
-    {
+    let (bar, template) = match len {
+        Some(n) => (
+            indicatif::ProgressBar::new(n as u64),
+            "{bar:40} {pos}/{len} notes {per_sec} {eta}",
+        ),
+        None => (indicatif::ProgressBar::no_length(), "{pos} notes {per_sec}"),
+    };
+    if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
         bar.set_style(style);
     }
     bar
@@ -292,7 +312,7 @@ impl Sink {
             Format::Json => Sink::Json(out),
             Format::Csv => {
                 let mut writer = csv::Writer::from_writer(out);
-                writer.write_record(CSV_HEADER)?;
+                report_csv::write_header(&mut writer)?;
                 Sink::Csv(Box::new(writer))
             }
             Format::Html => Sink::Html {
@@ -311,7 +331,7 @@ impl Sink {
                 serde_json::to_writer(&mut *out, &coded.report)?;
                 out.write_all(b"\n")?;
             }
-            Sink::Csv(writer) => write_csv(writer, &coded.report)?,
+            Sink::Csv(writer) => report_csv::write_rows(writer, &coded.report)?,
             Sink::Html { notes, .. } => notes.push(coded),
         }
         Ok(())
@@ -334,54 +354,6 @@ impl Sink {
         self.flush()?;
         Ok(())
     }
-}
-
-/// The CSV columns: one row per suggestion, with its first piece of evidence.
-const CSV_HEADER: [&str; 15] = [
-    "note_id",
-    "code",
-    "system",
-    "title",
-    "status",
-    "confidence",
-    "units",
-    "rule",
-    "evidence",
-    "line",
-    "column",
-    "byte_start",
-    "byte_end",
-    "section",
-    "reason",
-];
-
-/// One row per suggestion of `report`.
-fn write_csv(
-    writer: &mut csv::Writer<Box<dyn Write + Send>>,
-    report: &Report,
-) -> anyhow::Result<()> {
-    for s in &report.suggestions {
-        let e = &s.evidence[0];
-        let status = serde_json::to_value(s.status)?;
-        writer.write_record([
-            report.note_id.as_str(),
-            &s.code,
-            s.system.name(),
-            &s.title,
-            status.as_str().unwrap_or_default(),
-            &format!("{:.2}", s.confidence),
-            &s.units.map(|u| u.to_string()).unwrap_or_default(),
-            &s.rule,
-            &e.text,
-            &e.start.line.to_string(),
-            &e.start.column.to_string(),
-            &e.span.start.to_string(),
-            &e.span.end.to_string(),
-            e.section.name(),
-            &s.reason,
-        ])?;
-    }
-    Ok(())
 }
 
 /// What a batch produced, for the summary line.

@@ -30,6 +30,9 @@ use super::{CodeEntry, Dictionary, DictionaryError};
 /// The first bytes of every medcode dictionary file.
 pub const MAGIC: [u8; 8] = *b"MEDCODE\x1a";
 
+/// The largest dictionary file read (the full FY2026 import is about 15 MB).
+pub const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
+
 /// The version of the payload layout. Bump it whenever [`CodeEntry`] or what it contains
 /// changes shape; the `format_fingerprint` test fails until you do.
 pub const FORMAT_VERSION: u32 = 2;
@@ -260,8 +263,30 @@ impl Dictionary {
     /// # std::fs::remove_dir_all(dir).unwrap();
     /// ```
     pub fn load(path: &Path) -> Result<Dictionary, DictionaryError> {
-        let bytes = fs::read(path).map_err(|e| DictionaryError::io(path, e))?;
-        Dictionary::from_bytes(&path.display().to_string(), &bytes)
+        use std::io::Read;
+        let name = path.display().to_string();
+        let io = |e| DictionaryError::io(path, e);
+        let mut file = fs::File::open(path).map_err(io)?;
+        // The magic first, so that the wrong file (`/dev/zero`, a huge export) is named at once
+        // instead of being read whole; then at most the size limit.
+        let mut bytes = Vec::new();
+        (&mut file)
+            .take(MAGIC.len() as u64)
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
+        if bytes[..] != MAGIC[..] {
+            return Dictionary::from_bytes(&name, &bytes);
+        }
+        file.take(MAX_FILE_BYTES)
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err(io(std::io::Error::other(format!(
+                "larger than {MAX_FILE_BYTES} bytes, which no dictionary file is; import the \
+                 official files again with `medcode data import`"
+            ))));
+        }
+        Dictionary::from_bytes(&name, &bytes)
     }
 
     /// Checks that the source files the dictionary was imported from have not changed since.

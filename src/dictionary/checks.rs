@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::{CodeEntry, CodeRef, Dictionary, Notes, normalize_code, parse_code_refs, with_seventh};
 use crate::code::CodeSystem;
+use crate::date::ServiceDate;
 
 /// One valid 7th-character completion of a code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -94,7 +95,7 @@ pub enum CodeCheck {
 /// variants' importance (unknown, not billable, 7th character, discontinued, Excludes1, code
 /// first, use additional, code also).
 ///
-/// `date_of_service` is `YYYY-MM-DD` or `YYYYMMDD`; an unreadable date is treated as absent.
+/// With a `date_of_service`, a code is discontinued when its last valid date is before it.
 ///
 /// # Examples
 /// ```
@@ -109,9 +110,9 @@ pub enum CodeCheck {
 pub fn check_codes(
     dictionary: &Dictionary,
     codes: &[(CodeSystem, String)],
-    date_of_service: Option<&str>,
+    date_of_service: Option<ServiceDate>,
 ) -> Vec<CodeCheck> {
-    let date = date_of_service.and_then(iso_date);
+    let date = date_of_service.map(|d| d.to_string());
     let resolved: Vec<(CodeSystem, String, Option<&CodeEntry>)> = codes
         .iter()
         .map(|(system, code)| {
@@ -298,12 +299,6 @@ fn seventh_options(dictionary: &Dictionary, entry: &CodeEntry) -> Vec<SeventhOpt
 }
 
 /// `2026-01-15` or `20260115` → `2026-01-15`.
-fn iso_date(date: &str) -> Option<String> {
-    let digits: String = date.trim().chars().filter(|c| *c != '-').collect();
-    let valid = digits.len() == 8 && digits.bytes().all(|b| b.is_ascii_digit());
-    valid.then(|| format!("{}-{}-{}", &digits[..4], &digits[4..6], &digits[6..]))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -428,7 +423,7 @@ mod tests {
             ),
         ];
         for (codes, date, expected) in cases {
-            let checks = check_codes(&dictionary, &codes, date);
+            let checks = check_codes(&dictionary, &codes, date.map(|d| d.parse().unwrap()));
             assert_eq!(types(&checks), expected, "{codes:?} {date:?}: {checks:?}");
         }
     }
@@ -485,12 +480,5 @@ mod tests {
         );
         let plain = vec!["a (A00)".to_string(), "b (B00)".to_string()];
         assert_eq!(group_lead_ins(&plain), plain);
-    }
-
-    #[test]
-    fn reads_dates_of_service() {
-        assert_eq!(iso_date("2026-01-15").as_deref(), Some("2026-01-15"));
-        assert_eq!(iso_date("20260115").as_deref(), Some("2026-01-15"));
-        assert_eq!(iso_date("January"), None);
     }
 }

@@ -1,5 +1,10 @@
 //! The per-rule checks around one anchor: sections, vetoes, all-of groups, refinements and
 //! captured values.
+//!
+//! A rule's hits come sorted by position, so the hits that can be within a scope of an anchor
+//! (its sentence, its section) are one contiguous run, found by binary search
+//! ([`in_scope`]): the cost of an anchor follows the hits near it, not all the rule's hits in
+//! the note, and a note of many megabytes costs in proportion to its size.
 
 use crate::context::{ContextCategory, ContextIndex, ModifierSource};
 use crate::document::Document;
@@ -37,9 +42,9 @@ pub(super) fn evaluate(
         ));
         return;
     }
-    if let Some(veto) = hits
+    if let Some(veto) = in_scope(doc, anchor, hits, Scope::Sentence)
         .iter()
-        .find(|h| h.role == Role::Veto && h.sentence == anchor.sentence)
+        .find(|h| h.role == Role::Veto)
     {
         result.vetoed.push(Vetoed {
             rule: index,
@@ -51,7 +56,7 @@ pub(super) fn evaluate(
         return;
     }
     for (g, (terms, scope)) in rule.all.iter().enumerate() {
-        let found = hits.iter().any(|h| {
+        let found = in_scope(doc, anchor, hits, *scope).iter().any(|h| {
             h.role == Role::Group(g)
                 && within(doc, anchor, h, *scope)
                 && affirmed(doc, context, rule, h)
@@ -76,7 +81,7 @@ pub(super) fn evaluate(
     let mut code = rule.code.clone();
     let mut refined_by = None;
     for (r, (_, refined, scope)) in rule.refine.iter().enumerate() {
-        if let Some(h) = hits.iter().find(|h| {
+        if let Some(h) = in_scope(doc, anchor, hits, *scope).iter().find(|h| {
             h.role == Role::Refine(r)
                 && within(doc, anchor, h, *scope)
                 && affirmed(doc, context, rule, h)
@@ -86,7 +91,7 @@ pub(super) fn evaluate(
             break;
         }
     }
-    let (mut value, mut units) = (None, None);
+    let (mut value, mut units, mut flag) = (None, None, None);
     if let Some(capture) = &rule.capture {
         let text = doc.slice(doc.sentences[anchor.sentence].span);
         let captured = capture.pattern.captures_iter(text).find_map(|c| {
@@ -106,9 +111,17 @@ pub(super) fn evaluate(
                 code = ranged.clone();
                 refined_by = Some(format!("value {v}"));
             }
-            units = capture
-                .units_per
-                .map(|per| (v / per).ceil().max(1.0) as u32);
+            if let Some(per) = capture.units_per {
+                let computed = (v / per).ceil().max(1.0);
+                if computed <= f64::from(MAX_UNITS) {
+                    units = Some(computed as u32);
+                } else {
+                    flag = Some(format!(
+                        "the value {v} gives more than {MAX_UNITS} billing units: check the dose \
+                         and enter the units by hand"
+                    ));
+                }
+            }
         }
     }
     result.candidates.push(Candidate {
@@ -123,10 +136,14 @@ pub(super) fn evaluate(
         refined_by,
         value,
         units,
-        flag: None,
+        flag,
         fallback: false,
     });
 }
+
+/// More billing units than any claim line carries: a captured value this large is a misread
+/// (a lot number, a date) or a typo, not a dose.
+const MAX_UNITS: u32 = 9_999;
 
 /// An index entry's candidate: walk the subterms from the main term, at each level taking the
 /// subterm whose words are nearest the anchor (a match inside a longer match of a sibling does
@@ -150,9 +167,10 @@ fn index_candidates(
         return;
     }
     let usable = |r: usize| {
-        hits.iter().filter(move |h| {
+        let scope = rule.refine[r].2;
+        in_scope(doc, anchor, hits, scope).iter().filter(move |h| {
             h.role == Role::Refine(r)
-                && within(doc, anchor, h, rule.refine[r].2)
+                && within(doc, anchor, h, scope)
                 && affirmed(doc, context, rule, h)
         })
     };
@@ -253,6 +271,27 @@ fn affirmed(doc: &Document<'_>, context: &ContextIndex, rule: &Rule, hit: &Hit<'
             || (matches!(hit.role, Role::Refine(_))
                 && matches!(&m.source, ModifierSource::Trigger { span, .. } if span.start > start))
     })
+}
+
+/// The run of `hits` (a rule's hits, sorted by position) in the sentences that `scope` of the
+/// anchor covers: a superset of the hits [`within`] accepts, found in logarithmic time.
+fn in_scope<'h, 'd>(
+    doc: &Document<'_>,
+    anchor: &Hit<'_>,
+    hits: &'h [Hit<'d>],
+    scope: Scope,
+) -> &'h [Hit<'d>] {
+    let sentences = match scope {
+        Scope::Note => return hits,
+        Scope::Sentence | Scope::Tokens(_) => anchor.sentence..anchor.sentence + 1,
+        Scope::Section => doc
+            .section_of(&doc.sentences[anchor.sentence])
+            .sentences
+            .clone(),
+    };
+    let from = hits.partition_point(|h| h.sentence < sentences.start);
+    let to = from + hits[from..].partition_point(|h| h.sentence < sentences.end);
+    &hits[from..to]
 }
 
 fn within(doc: &Document<'_>, anchor: &Hit<'_>, other: &Hit<'_>, scope: Scope) -> bool {

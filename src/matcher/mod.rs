@@ -26,6 +26,7 @@ use crate::document::Document;
 use crate::sections::SectionCategory;
 use serde::Serialize;
 
+use crate::rules::file::Scope;
 use crate::rules::{Rule, RuleSet};
 
 pub use dictionary::DictionaryMatcher;
@@ -206,6 +207,60 @@ pub struct RuleMatcher {
     /// wrong section; the index entries' own sections, so that thousands of entries anchored
     /// in narrative do not each list their subterms ("left", "acute").
     anchor_sections: Vec<u64>,
+    /// Per rule: how far from an anchor its other terms can count (the widest scope of its
+    /// groups and refinements; vetoes count in the anchor's sentence).
+    reach: Vec<Reach>,
+}
+
+/// How far from an anchor a rule's other terms can count, from nearest to widest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Reach {
+    Sentence,
+    Section,
+    Note,
+}
+
+impl Reach {
+    fn of(rule: &Rule) -> Reach {
+        let scopes = (rule.all.iter().map(|(_, scope)| *scope))
+            .chain(rule.refine.iter().map(|(_, _, scope)| *scope));
+        scopes
+            .map(|scope| match scope {
+                Scope::Sentence | Scope::Tokens(_) => Reach::Sentence,
+                Scope::Section => Reach::Section,
+                Scope::Note => Reach::Note,
+            })
+            .max()
+            .unwrap_or(Reach::Sentence)
+    }
+}
+
+/// Where the anchors of a note are: (rule, sentence) and (rule, section) pairs, so that a
+/// rule's other terms are kept only where an anchor can use them. In a long note every rule
+/// is anchored somewhere, and "left" or "acute" belong to hundreds of rules: kept everywhere,
+/// their hits grow with the note times the rules (hundreds of megabytes for one megabyte).
+#[derive(Default)]
+struct AnchorPlaces {
+    sentences: foldhash::HashSet<(usize, usize)>,
+    sections: foldhash::HashSet<(usize, usize)>,
+}
+
+impl AnchorPlaces {
+    fn add(&mut self, doc: &Document<'_>, rule: usize, sentence: usize) {
+        self.sentences.insert((rule, sentence));
+        self.sections
+            .insert((rule, doc.sentences[sentence].section));
+    }
+
+    fn reaches(&self, doc: &Document<'_>, rule: usize, reach: Reach, sentence: usize) -> bool {
+        match reach {
+            Reach::Note => true,
+            Reach::Section => self
+                .sections
+                .contains(&(rule, doc.sentences[sentence].section)),
+            Reach::Sentence => self.sentences.contains(&(rule, sentence)),
+        }
+    }
 }
 
 /// Why a matcher could not be built.
@@ -302,7 +357,9 @@ impl RuleMatcher {
                 _ => u64::MAX,
             })
             .collect();
+        let reach = rules.rules().iter().map(Reach::of).collect();
         Ok(RuleMatcher {
+            reach,
             anchor_sections,
             combined,
             rules,
@@ -340,26 +397,22 @@ impl RuleMatcher {
                 anchored[rule] |= self.anchor_sections[rule] & section != 0;
             }
         }
-        for m in &found {
-            if !self.pattern_rules[m.pattern].iter().any(|&r| anchored[r]) {
-                continue;
-            }
-            for id in self.terms.ids_at(m.pattern, stream, m.words.clone()) {
-                let owner = &self.owners[id as usize];
-                if !anchored[owner.rule] {
+        // Anchors first, then the other terms where an anchor of their rule can use them.
+        let mut places = AnchorPlaces::default();
+        for (rule, hit) in &hits {
+            places.add(doc, *rule, hit.sentence);
+        }
+        for anchors in [true, false] {
+            for m in &found {
+                if anchors
+                    && self.pattern_anchors[m.pattern]
+                        .iter()
+                        .all(|&r| !anchored[r])
+                    || !anchors && self.pattern_rules[m.pattern].iter().all(|&r| !anchored[r])
+                {
                     continue;
                 }
-                let (first, last) = (&words[m.words.start], &words[m.words.end - 1]);
-                let corrections = corrections(&words[m.words.clone()]);
-                let hit = Hit {
-                    role: owner.role,
-                    tokens: first.token..last.token + 1,
-                    sentence: first.sentence,
-                    term: Cow::Borrowed(owner.term.as_str()),
-                    quality: corrections.iter().map(|c| c.score).product(),
-                    corrections,
-                };
-                hits.push((owner.rule, hit));
+                self.hits_at(doc, stream, m, &anchored, anchors, &mut places, &mut hits);
             }
         }
         hits.sort_by_key(|(rule, hit)| (*rule, hit.tokens.start, hit.tokens.end, hit.role));
@@ -367,6 +420,44 @@ impl RuleMatcher {
         // mellitus"): one hit is enough.
         hits.dedup_by(|a, b| a.0 == b.0 && a.1.tokens == b.1.tokens && a.1.role == b.1.role);
         hits.into_iter().unzip()
+    }
+
+    /// The hits of one term occurrence: its anchors (`anchors`), or its other terms of
+    /// anchored rules where an anchor can use them.
+    #[allow(clippy::too_many_arguments)]
+    fn hits_at<'m>(
+        &'m self,
+        doc: &Document<'_>,
+        stream: &WordStream<'_>,
+        m: &terms::PatternMatch,
+        anchored: &[bool],
+        anchors: bool,
+        places: &mut AnchorPlaces,
+        hits: &mut Vec<(usize, Hit<'m>)>,
+    ) {
+        let words = stream.words();
+        let (first, last) = (&words[m.words.start], &words[m.words.end - 1]);
+        for id in self.terms.ids_at(m.pattern, stream, m.words.clone()) {
+            let owner = &self.owners[id as usize];
+            if !anchored[owner.rule] || (owner.role == Role::Anchor) != anchors {
+                continue;
+            }
+            if anchors {
+                places.add(doc, owner.rule, first.sentence);
+            } else if !places.reaches(doc, owner.rule, self.reach[owner.rule], first.sentence) {
+                continue;
+            }
+            let corrections = corrections(&words[m.words.clone()]);
+            let hit = Hit {
+                role: owner.role,
+                tokens: first.token..last.token + 1,
+                sentence: first.sentence,
+                term: Cow::Borrowed(owner.term.as_str()),
+                quality: corrections.iter().map(|c| c.score).product(),
+                corrections,
+            };
+            hits.push((owner.rule, hit));
+        }
     }
 
     /// Regex anchors, searched over the whole note, keeping matches that lie within one

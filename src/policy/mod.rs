@@ -686,6 +686,7 @@ fn evidence(
     Evidence {
         text: doc.slice(span).to_string(),
         span,
+        chars: doc.char_span(span),
         start: doc.position(span.start),
         end: doc.position(span.end),
         section: section.category,

@@ -4,7 +4,9 @@
 //! [`SCHEMA_VERSION`]), and [`text::render`] draws it for a terminal. The library builds reports
 //! and never prints them.
 
+pub mod csv;
 pub mod html;
+mod merge;
 pub mod text;
 
 use serde::Serialize;
@@ -48,6 +50,10 @@ pub struct Report {
     /// With `--trace`: every anchor the matcher found and what decided it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trace: Option<Vec<TraceEntry>>,
+    /// Fields of the input record that medcode does not read (an MRN, an encounter id...),
+    /// passed through unchanged so that the output can be joined back to the input.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meta: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// One anchor the matcher found, for `--trace`.
@@ -77,6 +83,16 @@ pub enum Status {
     Suggested,
     /// Something needs a closer look (not billable, uncertain diagnosis coded as confirmed...).
     NeedsReview,
+}
+
+impl Status {
+    /// The name used in JSON and CSV output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Suggested => "suggested",
+            Status::NeedsReview => "needs_review",
+        }
+    }
 }
 
 /// A suggested code with its evidence.
@@ -127,6 +143,8 @@ pub struct Evidence {
     pub text: String,
     /// Byte offsets into the note.
     pub span: Span,
+    /// The same span in characters (Unicode scalar values): Python's `text[start:end]`.
+    pub chars: Span,
     /// Line and column of the first byte.
     pub start: Position,
     /// Line and column just past the last byte.

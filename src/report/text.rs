@@ -19,7 +19,7 @@ pub fn render(report: &Report, color: bool) -> String {
     let _ = writeln!(
         out,
         "{} — {} suggestion(s), {} rejected ({} setting, {})",
-        paint("1", &report.note_id),
+        paint("1", &clean(&report.note_id)),
         report.suggestions.len(),
         report.rejected.len(),
         match report.setting {
@@ -45,12 +45,12 @@ pub fn render(report: &Report, color: bool) -> String {
             out,
             "\n{} {} [{}] ({status}, confidence {:.2})",
             paint("1", &s.code),
-            s.title,
+            clean(&s.title),
             s.system,
             s.confidence
         );
         let _ = writeln!(out, "  rule:   {}", s.rule);
-        let _ = writeln!(out, "  reason: {}", s.reason);
+        let _ = writeln!(out, "  reason: {}", clean(&s.reason));
         if let Some(units) = s.units {
             let _ = writeln!(out, "  units:  {units}");
         }
@@ -73,7 +73,12 @@ pub fn render(report: &Report, color: bool) -> String {
             let _ = writeln!(
                 out,
                 "  {} {} \"{}\" at {} (term {}): {}",
-                t.outcome, t.rule, t.text, t.start, t.term, t.detail
+                t.outcome,
+                t.rule,
+                clean(&t.text),
+                t.start,
+                clean(&t.term),
+                clean(&t.detail)
             );
         }
     }
@@ -83,7 +88,10 @@ pub fn render(report: &Report, color: bool) -> String {
             let _ = writeln!(
                 out,
                 "  {} [{}] rule {} — {}",
-                r.code, r.system, r.rule, r.reason
+                r.code,
+                r.system,
+                r.rule,
+                clean(&r.reason)
             );
             write_evidence(&mut out, &r.evidence);
         }
@@ -91,16 +99,36 @@ pub fn render(report: &Report, color: bool) -> String {
     out
 }
 
+/// Text from the note or the input made safe for a terminal: line breaks and tabs become
+/// spaces (a note id cannot forge a header line) and other control characters, ANSI escapes
+/// among them, are shown as `\u{1b}` instead of being sent raw.
+fn clean(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 fn write_evidence(out: &mut String, e: &Evidence) {
     let heading = e
         .section_heading
         .as_deref()
-        .map(|h| format!(" \"{h}\""))
+        .map(|h| format!(" \"{}\"", clean(h)))
         .unwrap_or_default();
     let _ = writeln!(
         out,
         "  evidence: \"{}\" at {} (bytes {}..{}), section {}{heading}",
-        e.text.replace('\n', " "),
+        clean(&e.text),
         e.start,
         e.span.start,
         e.span.end,
@@ -110,14 +138,16 @@ fn write_evidence(out: &mut String, e: &Evidence) {
         let _ = writeln!(
             out,
             "  found:    by the words of \"{}\" (dictionary candidate)",
-            e.term
+            clean(&e.term)
         );
     }
     for c in &e.corrections {
         let _ = writeln!(
             out,
             "  read:     \"{}\" as \"{}\" (spelling similarity {:.2})",
-            c.written, c.read_as, c.score
+            clean(&c.written),
+            clean(&c.read_as),
+            c.score
         );
     }
     if !e.modifiers.is_empty() {
@@ -127,7 +157,7 @@ fn write_evidence(out: &mut String, e: &Evidence) {
 }
 
 fn describe_modifier(m: &Modifier) -> String {
-    format!("{} ({})", m.category.name(), m.describe())
+    format!("{} ({})", m.category.name(), clean(&m.describe()))
 }
 
 fn describe_warning(w: &Warning) -> String {
@@ -136,6 +166,25 @@ fn describe_warning(w: &Warning) -> String {
         Warning::NoSections => "no section headings were recognised".to_string(),
         Warning::UnknownCode { code, rule } => {
             format!("rule {rule} names {code}, which the dictionary does not have")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean;
+
+    #[test]
+    fn control_characters_never_reach_the_terminal_raw() {
+        let cases = [
+            ("plain", "plain"),
+            ("id\nFORGED: header", "id FORGED: header"),
+            ("\u{1b}[31mred\u{1b}[0m", "\\u{1b}[31mred\\u{1b}[0m"),
+            ("bell\u{7}", "bell\\u{7}"),
+            ("tab\there", "tab here"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(clean(input), expected, "{input:?}");
         }
     }
 }
