@@ -286,7 +286,7 @@ impl Abbreviations {
     /// ```
     pub fn from_yaml(path: &str, yaml: &str) -> Result<Abbreviations, AbbreviationError> {
         let file: AbbreviationFile =
-            serde_yaml::from_str(yaml).map_err(|e| yaml_error(path, &e))?;
+            crate::yaml::from_str(yaml).map_err(|e| yaml_error(path, &e))?;
         Abbreviations::from_file(path, yaml, file)
     }
 

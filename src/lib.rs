@@ -56,7 +56,7 @@ pub mod embedded {
         {
             return Ok(value);
         }
-        serde_yaml::from_str(yaml)
+        crate::yaml::from_str(yaml)
     }
 }
 
@@ -82,3 +82,4 @@ pub mod sections;
 pub mod segment;
 pub mod span;
 pub mod tokenize;
+pub mod yaml;

@@ -208,7 +208,7 @@ impl SectionCatalogue {
     /// [`CatalogueError::Yaml`] naming `path`, line and column when the YAML is not a catalogue.
     pub fn extend_from_yaml(&mut self, path: &str, yaml: &str) -> Result<(), CatalogueError> {
         let file: CatalogueFile =
-            serde_yaml::from_str(yaml).map_err(|source| CatalogueError::Yaml {
+            crate::yaml::from_str(yaml).map_err(|source| CatalogueError::Yaml {
                 path: path.to_string(),
                 source,
             })?;

@@ -117,13 +117,13 @@ fn bad_packs_get_precise_diagnostics() {
                 "`essential-hypertensoin`, which is not a loaded rule",
                 "did you mean `essential-hypertension`?",
             ],
-            None,
+            Some(7),
         ),
         (
             "combination cycle",
             "pack: { name: x, version: \"1\" }\nrules:\n  - id: a\n    system: ICD-10-CM\n    code: I10\n    match: { any: [x] }\n    combine: { replaces: [b] }\n    reason: r\n  - id: b\n    system: ICD-10-CM\n    code: E11.9\n    match: { any: [y] }\n    combine: { replaces: [a] }\n    reason: r\n",
             &["combination cycle: a replaces b replaces a"],
-            None,
+            Some(7),
         ),
     ];
     let dictionary = Dictionary::starter().unwrap();

@@ -228,14 +228,18 @@ impl JsonlReader {
                 Box::new(std::io::BufReader::new(file)),
             )
         };
-        Ok(JsonlReader {
+        Ok(JsonlReader::new(name, reader, max_line))
+    }
+
+    fn new(name: String, reader: Box<dyn BufRead + Send>, max_line: u64) -> JsonlReader {
+        JsonlReader {
             name,
             reader,
             line: 0,
             max_line,
             buffer: Vec::new(),
             done: false,
-        })
+        }
     }
 
     /// The next record or bad line; `None` at the end (or after a read error, reported once).
@@ -413,6 +417,31 @@ fn syntax(error: &serde_json::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_over_long_line_is_skipped_and_the_next_one_read() {
+        let input = format!(
+            "{{\"id\": 1, \"text\": \"{}\"}}\n\n{{\"id\": 2, \"text\": \"ok\"}}\n",
+            "z".repeat(500)
+        );
+        let reader = Box::new(std::io::Cursor::new(input.into_bytes()));
+        let mut jsonl = JsonlReader::new("b.jsonl".into(), reader, 100);
+        match jsonl.next_source(1000) {
+            Some(Source::Bad(message)) => {
+                assert!(
+                    message.starts_with("b.jsonl:1: the line is longer than 100 bytes"),
+                    "{message}"
+                );
+                assert!(!message.contains("zzz"), "{message}");
+            }
+            _ => panic!("expected a bad line"),
+        }
+        match jsonl.next_source(1000) {
+            Some(Source::Record(record)) => assert_eq!(record.id, "2"),
+            _ => panic!("expected the record on line 3"),
+        }
+        assert!(jsonl.next_source(1000).is_none());
+    }
 
     #[test]
     fn records_are_read_or_named_without_their_content() {

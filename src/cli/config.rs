@@ -21,24 +21,30 @@ pub struct Config {
     pub dictionary: Option<PathBuf>,
 }
 
-/// Reads the config file: `explicit` if given (it must exist), else `./medcode.yaml` if present.
+/// Reads the config file: `explicit` if given (it must exist), else the nearest `medcode.yaml`
+/// in the current directory or one of its parents (as Cargo finds `Cargo.toml`).
 pub fn load_config(explicit: Option<&Path>) -> anyhow::Result<(Config, PathBuf)> {
     let path = match explicit {
         Some(path) => path.to_path_buf(),
-        None => {
-            let default = PathBuf::from("medcode.yaml");
-            if !default.exists() {
-                return Ok((Config::default(), PathBuf::from(".")));
-            }
-            default
-        }
+        None => match nearest_config() {
+            Some(path) => path,
+            None => return Ok((Config::default(), PathBuf::from("."))),
+        },
     };
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("{}: cannot read the config file", path.display()))?;
     let config: Config =
-        serde_yaml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        medcode::yaml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     Ok((config, base))
+}
+
+/// `medcode.yaml` in the current directory or the nearest parent that has one.
+fn nearest_config() -> Option<PathBuf> {
+    let here = std::env::current_dir().ok()?;
+    here.ancestors()
+        .map(|dir| dir.join("medcode.yaml"))
+        .find(|path| path.is_file())
 }
 
 /// All user pack sources: config, then `MEDCODE_RULES` (paths separated by `:`), then `--rules`.
@@ -56,25 +62,59 @@ pub fn user_packs(config: Option<&Path>, flags: &[PathBuf]) -> anyhow::Result<Ve
     Ok(sources)
 }
 
-/// Reads a pack file, or every `.yaml`/`.yml` file of a directory in name order.
+/// The most pack files one directory may hold: more is a wrong path (a home directory, a
+/// corpus), not a rule library.
+pub const MAX_PACK_FILES: usize = 1_000;
+
+/// Reads a pack file, or every `.yaml`/`.yml` file of a directory in name order (files only:
+/// subdirectories are not entered, so a symlink loop cannot recurse).
 pub fn read_packs(path: &Path, out: &mut Vec<PackSource>) -> anyhow::Result<()> {
-    if path.is_dir() {
+    let metadata = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => {
+            anyhow::anyhow!("{}: no such rule pack file or directory", path.display())
+        }
+        _ => anyhow::anyhow!("{}: cannot read: {e}", path.display()),
+    })?;
+    if metadata.is_dir() {
         let mut files: Vec<PathBuf> = std::fs::read_dir(path)
             .with_context(|| format!("{}: cannot list the directory", path.display()))?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
-            .filter(|p| p.file_name().is_some_and(|n| n != "schema.json"))
+            .filter(|p| p.is_file())
+            .take(MAX_PACK_FILES + 1)
             .collect();
+        if files.len() > MAX_PACK_FILES {
+            bail!(
+                "{}: more than {MAX_PACK_FILES} YAML files; point --rules at the rule pack \
+                 directory itself",
+                path.display()
+            );
+        }
         files.sort();
         for file in files {
-            read_packs(&file, out)?;
+            read_pack_file(&file, out)?;
         }
         return Ok(());
     }
-    if !path.exists() {
-        bail!("{}: no such rule pack file or directory", path.display());
+    read_pack_file(path, out)
+}
+
+/// Reads one pack file, refusing one over the pack size limit before reading it.
+fn read_pack_file(path: &Path, out: &mut Vec<PackSource>) -> anyhow::Result<()> {
+    use std::io::Read;
+    let limit = medcode::rules::MAX_PACK_BYTES as u64;
+    let file =
+        std::fs::File::open(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
+    if bytes.len() as u64 > limit {
+        bail!(
+            "{}: over the limit of {limit} bytes for a pack; split it into several files",
+            path.display()
+        );
     }
-    let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
     let yaml = String::from_utf8(bytes).map_err(|e| {
         anyhow::anyhow!(
             "{}: invalid UTF-8 at byte offset {}; save the pack as UTF-8",

@@ -318,7 +318,7 @@ impl ContextEngine {
 }
 
 fn parse(path: &str, yaml: &str) -> Result<ContextPack, ContextError> {
-    serde_yaml::from_str(yaml).map_err(|source| ContextError::Yaml {
+    crate::yaml::from_str(yaml).map_err(|source| ContextError::Yaml {
         path: path.to_string(),
         source,
     })

@@ -93,7 +93,7 @@ impl CptBundles {
     /// # Errors
     /// [`BundleError`] naming the file (and row) when the shape or a code is wrong.
     pub fn from_yaml(path: &str, yaml: &str) -> Result<CptBundles, BundleError> {
-        let file: TableFile = serde_yaml::from_str(yaml).map_err(|e| BundleError::Yaml {
+        let file: TableFile = crate::yaml::from_str(yaml).map_err(|e| BundleError::Yaml {
             path: path.to_string(),
             message: e.to_string(),
         })?;

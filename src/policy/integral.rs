@@ -115,7 +115,7 @@ impl IntegralSymptoms {
     /// # Errors
     /// [`IntegralError`] naming the file (and row) when the shape or a pattern is wrong.
     pub fn from_yaml(path: &str, yaml: &str) -> Result<IntegralSymptoms, IntegralError> {
-        let file: TableFile = serde_yaml::from_str(yaml).map_err(|e| IntegralError::Yaml {
+        let file: TableFile = crate::yaml::from_str(yaml).map_err(|e| IntegralError::Yaml {
             path: path.to_string(),
             message: e.to_string(),
         })?;

@@ -19,7 +19,7 @@ pub mod file;
 pub mod index;
 pub mod testing;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 pub use compile::{Action, Capture, ContextActions, Rule};
 pub use diagnostic::{Diagnostic, Severity};
@@ -130,17 +130,42 @@ impl RuleSet {
             .par_iter()
             .map(|source| compile_pack(source, dictionary))
             .collect();
-        let mut set = RuleSet::default();
+        let mut layers = Layers::default();
         let mut diagnostics = Vec::new();
         let mut defined_in: HashMap<String, String> = HashMap::new();
         let mut see = Vec::new();
         for (source, (pack, found)) in sources.iter().zip(compiled) {
             diagnostics.extend(found);
-            set.layer(source, pack, &mut defined_in, &mut see, &mut diagnostics);
+            layers.layer(source, pack, &mut defined_in, &mut see, &mut diagnostics);
         }
+        let mut set = layers.finish();
         set.resolve_see(see, &mut diagnostics);
-        set.check_combinations(&mut diagnostics);
+        set.check_combinations(sources, &mut diagnostics);
         (set, diagnostics)
+    }
+}
+
+/// Rules while packs are layered: a rule that is disabled or overridden leaves an empty slot,
+/// so that removing one costs the same however many rules are loaded (compacted at the end).
+#[derive(Default)]
+struct Layers {
+    slots: Vec<Option<Rule>>,
+    by_id: HashMap<String, usize>,
+}
+
+impl Layers {
+    /// The rules that remain, in load order.
+    fn finish(self) -> RuleSet {
+        let rules: Vec<Rule> = self.slots.into_iter().flatten().collect();
+        let by_id = (rules.iter().enumerate())
+            .map(|(i, r)| (r.id.clone(), i))
+            .collect();
+        RuleSet { rules, by_id }
+    }
+
+    fn remove(&mut self, id: &str) -> Option<Rule> {
+        let index = self.by_id.remove(id)?;
+        self.slots[index].take()
     }
 
     /// Layers one compiled pack over the rules loaded so far: its `disable` list, then its
@@ -217,8 +242,8 @@ impl RuleSet {
                 (false, false) => {}
             }
             defined_in.insert(rule.id.clone(), path.to_string());
-            self.by_id.insert(rule.id.clone(), self.rules.len());
-            self.rules.push(rule);
+            self.by_id.insert(rule.id.clone(), self.slots.len());
+            self.slots.push(Some(rule));
         }
         see.extend(
             pack.see
@@ -226,7 +251,9 @@ impl RuleSet {
                 .map(|(term, words, target)| (path.to_string(), term, words, target)),
         );
     }
+}
 
+impl RuleSet {
     /// `see` entries: their words anchor the entry they name; two entries must not claim the
     /// same words.
     fn resolve_see(
@@ -266,19 +293,13 @@ impl RuleSet {
         }
     }
 
-    fn remove(&mut self, id: &str) -> Option<Rule> {
-        let index = self.by_id.remove(id)?;
-        let rule = self.rules.remove(index);
-        for i in self.by_id.values_mut() {
-            if *i > index {
-                *i -= 1;
-            }
-        }
-        Some(rule)
-    }
-
-    /// Combination rules must name existing rules and must not form cycles.
-    fn check_combinations(&self, diagnostics: &mut Vec<Diagnostic>) {
+    /// Combination rules must name existing rules and must not form cycles. Errors point at
+    /// the rule's `combine` line in its pack.
+    fn check_combinations(&self, sources: &[PackSource], diagnostics: &mut Vec<Diagnostic>) {
+        let position = |rule: &Rule| {
+            let source = sources.iter().find(|s| s.path == rule.pack)?;
+            Locator::new(&source.yaml).find(&rule.id, Some("combine"))
+        };
         for rule in &self.rules {
             let Some(combine) = &rule.combine else {
                 continue;
@@ -293,54 +314,85 @@ impl RuleSet {
                             format!("`combine` names `{id}`, which is not a loaded rule"),
                         )
                         .at_rule(&rule.id, Some("combine"))
+                        .at(position(rule))
                         .help(help),
                     );
                 }
             }
-            if let Some(cycle) = self.replace_cycle(&rule.id) {
-                diagnostics.push(
-                    Diagnostic::error(
-                        &rule.pack,
-                        format!("combination cycle: {}", cycle.join(" replaces ")),
-                    )
-                    .at_rule(&rule.id, Some("combine.replaces")),
-                );
+        }
+        for cycle in self.replace_cycles() {
+            let rule = &self.rules[cycle[0]];
+            let mut names: Vec<&str> = cycle.iter().map(|&i| self.rules[i].id.as_str()).collect();
+            let length = names.len() - 1;
+            if length > 8 {
+                names.splice(4..names.len() - 2, ["…"]);
             }
+            let count = if length > 8 {
+                format!(" ({length} rules)")
+            } else {
+                String::new()
+            };
+            diagnostics.push(
+                Diagnostic::error(
+                    &rule.pack,
+                    format!("combination cycle{count}: {}", names.join(" replaces ")),
+                )
+                .at_rule(&rule.id, Some("combine.replaces"))
+                .at(position(rule)),
+            );
         }
     }
 
-    /// A chain of `replaces` that leads from `start` back to itself.
-    fn replace_cycle(&self, start: &str) -> Option<Vec<String>> {
-        let mut path = vec![start.to_string()];
-        let mut seen = HashSet::new();
-        self.walk_replaces(start, start, &mut path, &mut seen)
-            .then_some(path)
-    }
-
-    fn walk_replaces(
-        &self,
-        start: &str,
-        at: &str,
-        path: &mut Vec<String>,
-        seen: &mut HashSet<String>,
-    ) -> bool {
-        let Some(rule) = self.get(at) else {
-            return false;
-        };
-        let Some(combine) = &rule.combine else {
-            return false;
-        };
-        for next in &combine.replaces {
-            path.push(next.clone());
-            if next == start {
-                return true;
-            }
-            if seen.insert(next.clone()) && self.walk_replaces(start, next, path, seen) {
-                return true;
-            }
-            path.pop();
+    /// Every cycle of `replaces` (as rule indices, the first repeated at the end), found in one
+    /// depth-first walk with an explicit stack: linear in the rules and their links, and no
+    /// recursion, so a chain of any length cannot overflow the stack.
+    fn replace_cycles(&self) -> Vec<Vec<usize>> {
+        #[derive(Clone, Copy, PartialEq)]
+        enum Mark {
+            New,
+            OnPath,
+            Done,
         }
-        false
+        let next = |i: usize| -> Vec<usize> {
+            (self.rules[i].combine.iter())
+                .flat_map(|c| c.replaces.iter())
+                .filter_map(|id| self.by_id.get(id).copied())
+                .collect()
+        };
+        let mut mark = vec![Mark::New; self.rules.len()];
+        let mut cycles = Vec::new();
+        for start in 0..self.rules.len() {
+            if mark[start] != Mark::New {
+                continue;
+            }
+            // (rule, its successors, how many of them were followed)
+            let mut stack: Vec<(usize, Vec<usize>, usize)> = vec![(start, next(start), 0)];
+            mark[start] = Mark::OnPath;
+            while let Some((at, successors, followed)) = stack.last_mut() {
+                let at = *at;
+                let Some(&to) = successors.get(*followed) else {
+                    mark[at] = Mark::Done;
+                    stack.pop();
+                    continue;
+                };
+                *followed += 1;
+                match mark[to] {
+                    Mark::New => {
+                        mark[to] = Mark::OnPath;
+                        stack.push((to, next(to), 0));
+                    }
+                    Mark::OnPath => {
+                        let from = stack.iter().position(|(i, _, _)| *i == to).unwrap_or(0);
+                        let mut cycle: Vec<usize> =
+                            stack[from..].iter().map(|(i, _, _)| *i).collect();
+                        cycle.push(to);
+                        cycles.push(cycle);
+                    }
+                    Mark::Done => {}
+                }
+            }
+        }
+        cycles
     }
 
     /// All rules, in load order.
