@@ -277,7 +277,7 @@ fn rule_features_end_to_end() {
         ),
         (
             "captured range",
-            "Vitals: BMI 46.1.",
+            "ASSESSMENT: Morbid obesity.\nVitals: BMI 46.1.",
             &["Z68.42"],
             &["Z68.41"],
         ),
