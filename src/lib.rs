@@ -68,9 +68,12 @@ pub mod dictionary;
 pub mod document;
 pub mod evaluate;
 pub mod explain;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod fuzzy;
 pub mod hashing;
 pub mod input;
+pub mod jsonl;
 pub mod matcher;
 pub mod normalize;
 pub mod pipeline;

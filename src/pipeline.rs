@@ -268,6 +268,8 @@ impl Engine {
         Report {
             schema_version: SCHEMA_VERSION,
             note_id: note_id.to_string(),
+            medcode_version: env!("CARGO_PKG_VERSION").to_string(),
+            rules_fingerprint: self.rules.fingerprint().to_string(),
             setting: options.setting,
             dictionary_release: self.dictionary.release().to_string(),
             suggestions: Vec::new(),
@@ -329,6 +331,8 @@ impl Engine {
         Ok(Report {
             schema_version: SCHEMA_VERSION,
             note_id: note_id.to_string(),
+            medcode_version: env!("CARGO_PKG_VERSION").to_string(),
+            rules_fingerprint: self.rules.fingerprint().to_string(),
             setting: options.setting,
             dictionary_release: self.dictionary.release().to_string(),
             suggestions,

@@ -444,3 +444,19 @@ fn json_twins_read_as_their_yaml() {
     assert!(medcode::embedded::json_twin(&format!("<embedded>/{path}"), &edited).is_none());
     assert!(medcode::embedded::json_twin(path, yaml).is_none());
 }
+
+#[test]
+fn the_fingerprint_changes_with_the_packs_and_only_with_them() {
+    let dictionary = Dictionary::starter().unwrap();
+    let builtin = PackSource::builtin();
+    let (a, _) = RuleSet::load(&builtin, &dictionary);
+    let (again, _) = RuleSet::load(&builtin, &dictionary);
+    let mut with_user = builtin.clone();
+    with_user.push(pack(
+        "user.yaml",
+        "pack: { name: x, version: \"1\" }\nrules:\n  - id: zebra\n    system: ICD-10-CM\n    code: I10\n    match: { any: [zebra fever] }\n    reason: r\n",
+    ));
+    let (b, _) = RuleSet::load(&with_user, &dictionary);
+    assert_eq!(a.fingerprint(), again.fingerprint());
+    assert_ne!(a.fingerprint(), b.fingerprint());
+}

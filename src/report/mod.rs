@@ -34,6 +34,11 @@ pub struct Report {
     pub schema_version: u32,
     /// The note's id (its file name, or what the caller gave).
     pub note_id: String,
+    /// The medcode version that made the report.
+    pub medcode_version: String,
+    /// The fingerprint of the rule packs in use (bundled and user packs): reports with the same
+    /// fingerprint were made with the same rules.
+    pub rules_fingerprint: String,
     /// Inpatient or outpatient coding rules.
     pub setting: Setting,
     /// The dictionary release codes were checked against.

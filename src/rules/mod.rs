@@ -103,6 +103,7 @@ impl PackSource {
 pub struct RuleSet {
     rules: Vec<Rule>,
     by_id: HashMap<String, usize>,
+    fingerprint: String,
 }
 
 impl RuleSet {
@@ -139,6 +140,7 @@ impl RuleSet {
             layers.layer(source, pack, &mut defined_in, &mut see, &mut diagnostics);
         }
         let mut set = layers.finish();
+        set.fingerprint = fingerprint(sources);
         set.resolve_see(see, &mut diagnostics);
         set.check_combinations(sources, &mut diagnostics);
         (set, diagnostics)
@@ -160,7 +162,11 @@ impl Layers {
         let by_id = (rules.iter().enumerate())
             .map(|(i, r)| (r.id.clone(), i))
             .collect();
-        RuleSet { rules, by_id }
+        RuleSet {
+            rules,
+            by_id,
+            fingerprint: String::new(),
+        }
     }
 
     fn remove(&mut self, id: &str) -> Option<Rule> {
@@ -395,6 +401,13 @@ impl RuleSet {
         cycles
     }
 
+    /// A fingerprint of the packs the rules were loaded from (their text, in order): two runs
+    /// with the same fingerprint used the same rules. A CRC-32 of the sources, as 8 hex digits:
+    /// a change detector for reports and stored decisions, not a security hash.
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+
     /// All rules, in load order.
     pub fn rules(&self) -> &[Rule] {
         &self.rules
@@ -508,4 +521,14 @@ pub(crate) fn unknown_name_help(message: &str) -> Option<String> {
         Some(best) => Some(format!("did you mean `{best}`?")),
         None => Some(format!("expected one of: {}", candidates.join(", "))),
     }
+}
+
+/// The CRC-32 of the packs' text, in load order (see [`RuleSet::fingerprint`]).
+fn fingerprint(sources: &[PackSource]) -> String {
+    let mut hasher = crc32fast::Hasher::new();
+    for source in sources {
+        hasher.update(source.yaml.as_bytes());
+        hasher.update(&[0]);
+    }
+    format!("{:08x}", hasher.finalize())
 }
