@@ -28,7 +28,17 @@ type BadCase<'a> = (&'a str, &'a str, &'a [&'a str], Option<usize>);
 
 #[test]
 fn bad_packs_get_precise_diagnostics() {
+    let long_term = format!(
+        "pack: {{ name: x, version: \"1\" }}\nrules:\n  - id: a\n    system: ICD-10-CM\n    code: I10\n    match: {{ any: [{}] }}\n    reason: r\n",
+        "w".repeat(250)
+    );
     let cases: &[BadCase] = &[
+        (
+            "term over the length limit",
+            &long_term,
+            &["a term of 250 characters", "over the limit of 200"],
+            Some(6),
+        ),
         (
             "malformed yaml",
             "pack: { name: x\nrules: [",

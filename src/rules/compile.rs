@@ -166,6 +166,18 @@ impl Rule {
     }
 }
 
+/// The longest term accepted, in characters.
+pub const MAX_TERM_CHARS: usize = 200;
+
+/// A pattern cut for a message: a regex can be megabytes long.
+fn shorten(pattern: &str) -> String {
+    if pattern.chars().count() <= 80 {
+        pattern.to_string()
+    } else {
+        format!("{}…", pattern.chars().take(80).collect::<String>())
+    }
+}
+
 /// Compiles one rule, pushing every problem found to `diagnostics`. Returns `None` when the rule
 /// has errors.
 pub fn compile(
@@ -196,6 +208,18 @@ pub fn compile(
         );
     }
     let mut terms = |key: &str, list: &[String], required: bool| -> Terms {
+        if let Some(long) = list.iter().find(|t| t.chars().count() > MAX_TERM_CHARS) {
+            error(
+                Some(key),
+                format!(
+                    "a term of {} characters (`{}…`), over the limit of {MAX_TERM_CHARS}",
+                    long.chars().count(),
+                    long.chars().take(40).collect::<String>()
+                ),
+                Some("a term is a phrase as clinicians write it; use `regex` for patterns".into()),
+            );
+            return Terms::default();
+        }
         let normalized: Terms = list
             .iter()
             .map(|t| normalize_phrase(t))
@@ -229,7 +253,7 @@ pub fn compile(
             Ok(r) => regexes.push(r),
             Err(e) => error(
                 Some("match.regex"),
-                format!("invalid regex `{pattern}`: {e}"),
+                format!("invalid regex `{}`: {e}", shorten(pattern)),
                 None,
             ),
         }
@@ -294,7 +318,7 @@ fn compile_capture(
         Err(e) => {
             error(
                 Some("capture.pattern"),
-                format!("invalid regex `{}`: {e}", spec.pattern),
+                format!("invalid regex `{}`: {e}", shorten(&spec.pattern)),
                 None,
             );
             return None;
