@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use serde::Deserialize;
 
 use medcode::rules::PackSource;
@@ -62,69 +62,8 @@ pub fn user_packs(config: Option<&Path>, flags: &[PathBuf]) -> anyhow::Result<Ve
     Ok(sources)
 }
 
-/// The most pack files one directory may hold: more is a wrong path (a home directory, a
-/// corpus), not a rule library.
-pub const MAX_PACK_FILES: usize = 1_000;
-
-/// Reads a pack file, or every `.yaml`/`.yml` file of a directory in name order (files only:
-/// subdirectories are not entered, so a symlink loop cannot recurse).
+/// Reads a pack file, or every `.yaml`/`.yml` file of a directory (see [`PackSource::read`]).
 pub fn read_packs(path: &Path, out: &mut Vec<PackSource>) -> anyhow::Result<()> {
-    let metadata = std::fs::metadata(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => {
-            anyhow::anyhow!("{}: no such rule pack file or directory", path.display())
-        }
-        _ => anyhow::anyhow!("{}: cannot read: {e}", path.display()),
-    })?;
-    if metadata.is_dir() {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-            .with_context(|| format!("{}: cannot list the directory", path.display()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
-            .filter(|p| p.is_file())
-            .take(MAX_PACK_FILES + 1)
-            .collect();
-        if files.len() > MAX_PACK_FILES {
-            bail!(
-                "{}: more than {MAX_PACK_FILES} YAML files; point --rules at the rule pack \
-                 directory itself",
-                path.display()
-            );
-        }
-        files.sort();
-        for file in files {
-            read_pack_file(&file, out)?;
-        }
-        return Ok(());
-    }
-    read_pack_file(path, out)
-}
-
-/// Reads one pack file, refusing one over the pack size limit before reading it.
-fn read_pack_file(path: &Path, out: &mut Vec<PackSource>) -> anyhow::Result<()> {
-    use std::io::Read;
-    let limit = medcode::rules::MAX_PACK_BYTES as u64;
-    let file =
-        std::fs::File::open(path).with_context(|| format!("{}: cannot read", path.display()))?;
-    let mut bytes = Vec::new();
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .with_context(|| format!("{}: cannot read", path.display()))?;
-    if bytes.len() as u64 > limit {
-        bail!(
-            "{}: over the limit of {limit} bytes for a pack; split it into several files",
-            path.display()
-        );
-    }
-    let yaml = String::from_utf8(bytes).map_err(|e| {
-        anyhow::anyhow!(
-            "{}: invalid UTF-8 at byte offset {}; save the pack as UTF-8",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        )
-    })?;
-    out.push(PackSource {
-        path: path.display().to_string(),
-        yaml,
-    });
+    out.extend(PackSource::read(path)?);
     Ok(())
 }

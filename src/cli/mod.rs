@@ -146,6 +146,13 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard output.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to standard output: `medcode man > medcode.1`.
+    Man,
 }
 
 #[derive(Debug, Subcommand)]
@@ -328,6 +335,18 @@ pub fn main() -> ExitCode {
         Command::Lookup { code, format } => data::lookup(dict, &code, format),
         Command::Search { text, limit } => data::search(dict, &text.join(" "), limit),
         Command::Validate { codes, format } => data::validate(dict, &codes, format),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "medcode", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let command = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(command)
+                .render(&mut std::io::stdout())
+                .map(|()| ExitCode::SUCCESS)
+                .map_err(anyhow::Error::from)
+        }
     };
     match result {
         Ok(code) => code,

@@ -169,13 +169,10 @@ impl TermSet {
     ) -> impl Iterator<Item = PatternMatch> + 's {
         self.automaton
             .find_overlapping_iter(stream.text.as_str())
-            .map(move |m| {
+            .filter_map(move |m| {
                 let pattern = m.pattern().as_usize();
-                let first = stream.word_at(m.start());
-                PatternMatch {
-                    pattern,
-                    words: first..first + self.patterns[pattern].words,
-                }
+                let words = stream.words_at(m.start(), m.end(), self.patterns[pattern].words)?;
+                Some(PatternMatch { pattern, words })
             })
     }
 
@@ -296,8 +293,15 @@ impl<'a> WordStream<'a> {
     }
 
     /// Index of the word whose leading space is at byte `offset`.
-    fn word_at(&self, offset: usize) -> usize {
-        self.starts.partition_point(|&s| (s as usize) < offset)
+    /// The `count` words that the bytes `start..end` of the text cover exactly: a match must
+    /// begin at a word's start and end just past a word's end. A word can hold a space ("30 mg"
+    /// is one measurement token), and a term matching inside it is not a match of its words.
+    fn words_at(&self, start: usize, end: usize, count: usize) -> Option<Range<usize>> {
+        let first = self.starts.partition_point(|&s| (s as usize) < start);
+        let last = first.checked_add(count)?.checked_sub(1)?;
+        let aligned = self.starts.get(first).is_some_and(|&s| s as usize == start)
+            && self.ends.get(last).is_some_and(|&e| e as usize + 1 == end);
+        aligned.then_some(first..first + count)
     }
 }
 

@@ -17,6 +17,7 @@ pub mod compile;
 pub mod diagnostic;
 pub mod file;
 pub mod index;
+mod read;
 pub mod testing;
 
 use std::collections::HashMap;
@@ -24,6 +25,7 @@ use std::collections::HashMap;
 pub use compile::{Action, Capture, ContextActions, Rule};
 pub use diagnostic::{Diagnostic, Severity};
 pub use file::{RuleFile, RulePackFile};
+pub use read::{MAX_PACK_FILES, PackReadError};
 
 use crate::dictionary::Dictionary;
 use diagnostic::{Locator, did_you_mean};
