@@ -96,6 +96,14 @@ fn every_bad_input_gets_its_exit_code_and_message() {
             stdout: &["I10 Essential (primary) hypertension: suggested"],
         },
         Case {
+            name: "a dose so large its billing units would overflow",
+            args: &["suggest", "--format", "json", "--input-format", "text", "-"],
+            stdin: "PROCEDURE: Ketorolac 99999999999999 mg IV given.\n",
+            code: 0,
+            stderr: &[],
+            stdout: &["more than 9999 billing units"],
+        },
+        Case {
             name: "output is the input",
             args: &["suggest", "note.txt", "-o", "note.txt"],
             stdin: "",

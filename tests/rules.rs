@@ -470,3 +470,41 @@ fn the_fingerprint_changes_with_the_packs_and_only_with_them() {
     assert_eq!(a.fingerprint(), again.fingerprint());
     assert_ne!(a.fingerprint(), b.fingerprint());
 }
+
+/// A `replaces` chain of 20,000 rules closing into a cycle, and a pack disabling 20,000 rules:
+/// one walk and one pass (the recursive walk overflowed the stack, removal was quadratic).
+#[test]
+fn long_replace_chains_and_mass_disables_load() {
+    let dictionary = Dictionary::starter().unwrap();
+    let n = 20_000;
+    let mut chain = String::from("pack: { name: chain, version: \"1\" }\nrules:\n");
+    for i in 0..n {
+        chain.push_str(&format!(
+            "  - {{ id: c{i}, system: ICD-10-CM, code: I10, match: {{ any: [chainword{i}] }}, reason: r, combine: {{ replaces: [c{}] }} }}\n",
+            (i + 1) % n
+        ));
+    }
+    let (_, diagnostics) = RuleSet::load(&[pack("chain.yaml", &chain)], &dictionary);
+    let cycle = diagnostics
+        .iter()
+        .find(|d| d.message.contains("combination cycle"))
+        .expect("the cycle is found");
+    assert!(cycle.message.contains("(20000 rules)"), "{}", cycle.message);
+    let mut many = String::from("pack: { name: many, version: \"1\" }\nrules:\n");
+    for i in 0..n {
+        many.push_str(&format!(
+            "  - {{ id: d{i}, system: ICD-10-CM, code: I10, match: {{ any: [diswords{i}] }}, reason: r }}\n"
+        ));
+    }
+    let disable: Vec<String> = (0..n).map(|i| format!("d{i}")).collect();
+    let off = format!(
+        "pack: {{ name: off, version: \"1\", disable: [{}] }}\nrules: []\n",
+        disable.join(", ")
+    );
+    let (set, diagnostics) = RuleSet::load(
+        &[pack("many.yaml", &many), pack("off.yaml", &off)],
+        &dictionary,
+    );
+    assert!(!diagnostics.iter().any(|d| d.severity == Severity::Error));
+    assert!(set.rules().is_empty());
+}
