@@ -18,6 +18,8 @@
 //!
 //! The library never prints; the `medcode` binary does.
 
+#![warn(missing_docs)]
+
 // pest_derive without its `std` feature refers to `::alloc`.
 extern crate alloc;
 

@@ -16,7 +16,7 @@
 //!
 //! # Content words
 //! A text's words are lower-cased, split at anything that is not a letter or digit (as note
-//! words are split at hyphens) and put in [`canonical`](crate::normalize::canonical) form, the
+//! words are split at hyphens) and put in [`canonical`] form, the
 //! form the matcher passes to [`TermIndex::find`]. Then:
 //! - words in parentheses or brackets (nonessential modifiers) are dropped;
 //! - stop and linking words are dropped (`of`, `the`, `in`, `with`, `due`, `to`, `per`...):
@@ -745,7 +745,7 @@ impl TermIndex {
     /// (see the module docs), most specific first at each place: one hit per code, hits whose
     /// words are a strict subset of another hit's at the same place left out, ordered by first
     /// position. `words` are the sentence's words in
-    /// [`canonical`](crate::normalize::canonical) form; punctuation words may be present
+    /// [`canonical`] form; punctuation words may be present
     /// (`;`, `:` and `.` end a clause, commas do not).
     ///
     /// # Examples

@@ -2,7 +2,7 @@
 //! refinements, captured values and combinations change it.
 //!
 //! Packs are read in two steps, as ast-grep does: serde structs with `deny_unknown_fields`
-//! ([`file`]) catch typos with a line and column, then [`compile`] validates the rules
+//! ([`file`](mod@file)) catch typos with a line and column, then [`compile`] validates the rules
 //! (kebab-case ids, non-empty term lists, regexes, codes in the dictionary and billable) into
 //! [`Rule`]s. Every problem becomes a [`Diagnostic`]; nothing stops at the first one.
 //!

@@ -7,14 +7,19 @@
 use std::ops::Range;
 
 use pest::Parser;
-use pest_derive::Parser;
 
 use crate::document::{Token, TokenKind};
 use crate::span::Span;
 
-#[derive(Parser)]
-#[grammar = "../grammar/note.pest"]
-struct NoteParser;
+/// The parser pest_derive generates from the grammar, with its `Rule` enum (one variant per
+/// grammar rule, undocumented by construction).
+#[allow(missing_docs)]
+mod generated {
+    #[derive(pest_derive::Parser)]
+    #[grammar = "../grammar/note.pest"]
+    pub(super) struct NoteParser;
+}
+use generated::{NoteParser, Rule};
 
 /// Parse chunks are cut at the first line break after this many bytes.
 const CHUNK_BYTES: usize = 64 * 1024;
