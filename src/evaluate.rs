@@ -20,8 +20,8 @@ use serde::{Deserialize, Serialize};
 use crate::code::CodeSystem;
 use crate::matcher::Source;
 use crate::pipeline::{Engine, Options};
-use crate::policy::Setting;
 use crate::report::Suggestion;
+use crate::setting::Setting;
 
 /// The notes added to `gold_dev` in December 2026, reported on their own by default.
 pub const GOLD_DEV_ADDED: &str = include_str!("../eval/gold-dev-added-2026-12.txt");

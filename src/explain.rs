@@ -157,10 +157,7 @@ fn explain_code(engine: &Engine, report: &Report, code: &str, options: &Options)
     }
     let suggestion = report.suggestions.iter().find(|s| s.code == code);
     let rejected: Vec<_> = report.rejected.iter().filter(|r| r.code == code).collect();
-    let setting = match options.setting {
-        crate::policy::Setting::Inpatient => "inpatient",
-        crate::policy::Setting::Outpatient => "outpatient",
-    };
+    let setting = options.setting.name();
     if let Some(s) = suggestion {
         steps.push(format!(
             "Coding policy ({setting}): suggested — {}",

@@ -10,7 +10,7 @@ use std::io::{BufRead, Read};
 
 use crate::date::ServiceDate;
 use crate::input::note_from_bytes;
-use crate::policy::Setting;
+use crate::setting::Setting;
 
 /// A JSONL record: `{"id", "text", "setting", "date_of_service", ...}`; other fields go to `meta`.
 pub struct Record {
@@ -173,16 +173,10 @@ pub fn parse_record(line: &[u8], at: &str, max_note: u64) -> Result<Record, Stri
         ));
     }
     let note = note_from_bytes(&id, note.into_bytes()).map_err(|e| format!("{at}: {e}"))?;
-    let setting = match optional_string(&mut fields, "setting", at)? {
-        None => None,
-        Some(s) if s.eq_ignore_ascii_case("inpatient") => Some(Setting::Inpatient),
-        Some(s) if s.eq_ignore_ascii_case("outpatient") => Some(Setting::Outpatient),
-        Some(_) => {
-            return Err(format!(
-                "{at}: \"setting\" must be \"inpatient\" or \"outpatient\""
-            ));
-        }
-    };
+    let setting = optional_string(&mut fields, "setting", at)?
+        .map(|s| s.parse::<Setting>())
+        .transpose()
+        .map_err(|_| format!("{at}: \"setting\" must be \"inpatient\" or \"outpatient\""))?;
     let date_of_service = optional_string(&mut fields, "date_of_service", at)?
         .map(|d| d.parse::<ServiceDate>())
         .transpose()

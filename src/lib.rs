@@ -85,6 +85,7 @@ pub mod report;
 pub mod rules;
 pub mod sections;
 pub mod segment;
+pub mod setting;
 pub mod span;
 pub mod tokenize;
 pub mod yaml;

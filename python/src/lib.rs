@@ -71,14 +71,7 @@ impl Call {
 }
 
 fn parse_setting(setting: Option<&str>) -> PyResult<Option<Setting>> {
-    match setting {
-        None => Ok(None),
-        Some(s) if s.eq_ignore_ascii_case("inpatient") => Ok(Some(Setting::Inpatient)),
-        Some(s) if s.eq_ignore_ascii_case("outpatient") => Ok(Some(Setting::Outpatient)),
-        Some(s) => Err(value_error(format!(
-            "setting `{s}`: expected \"inpatient\" or \"outpatient\""
-        ))),
-    }
+    setting.map(str::parse::<Setting>).transpose().map_err(value_error)
 }
 
 /// JSON text to Python objects, with the standard library's `json`.

@@ -86,7 +86,7 @@ enum Command {
         #[arg(long, conflicts_with = "code")]
         all: bool,
         /// Coding setting.
-        #[arg(long, value_enum, default_value_t = Setting::Outpatient)]
+        #[arg(long, default_value_t = Setting::Outpatient, value_parser = setting())]
         setting: Setting,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -196,6 +196,13 @@ pub enum InputFormat {
     Jsonl,
 }
 
+/// `inpatient` or `outpatient`, listed in the help.
+fn setting() -> impl clap::builder::TypedValueParser<Value = Setting> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(Setting::ALL.map(Setting::name))
+        .try_map(|name| name.parse::<Setting>())
+}
+
 /// A confidence between 0 and 1 (NaN and infinities refused).
 fn confidence(text: &str) -> Result<f32, String> {
     let value: f32 = text
@@ -250,7 +257,7 @@ struct SuggestArgs {
     format: OutputFormat,
     /// Coding setting: outpatient codes only confirmed diagnoses; inpatient codes uncertain
     /// diagnoses as confirmed.
-    #[arg(long, value_enum, default_value_t = Setting::Outpatient)]
+    #[arg(long, default_value_t = Setting::Outpatient, value_parser = setting())]
     setting: Setting,
     /// Colour in text output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]

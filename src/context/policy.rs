@@ -32,28 +32,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{ContextCategory, Modifier, ModifierSource};
 
-/// The care setting, which changes how uncertain diagnoses are coded.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Default,
-    Serialize,
-    Deserialize,
-    clap::ValueEnum,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Setting {
-    /// Inpatient admission: uncertain diagnoses at discharge are coded as if confirmed.
-    Inpatient,
-    /// Outpatient, office, emergency department: uncertain diagnoses are not coded.
-    #[default]
-    Outpatient,
-}
+pub use crate::setting::Setting;
 
 /// The reason given for uncertain diagnoses coded in the inpatient setting.
 pub const INPATIENT_UNCERTAIN_REASON: &str =

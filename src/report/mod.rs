@@ -15,8 +15,8 @@ use crate::code::CodeSystem;
 use crate::context::Modifier;
 use crate::dictionary::CodeCheck;
 use crate::matcher::{Correction, Source};
-use crate::policy::Setting;
 use crate::sections::SectionCategory;
+use crate::setting::Setting;
 use crate::span::{Position, Span};
 
 /// Version of the JSON report layout. Bumped on any incompatible change.

@@ -22,10 +22,7 @@ pub fn render(report: &Report, color: bool) -> String {
         paint("1", &clean(&report.note_id)),
         report.suggestions.len(),
         report.rejected.len(),
-        match report.setting {
-            crate::policy::Setting::Inpatient => "inpatient",
-            crate::policy::Setting::Outpatient => "outpatient",
-        },
+        report.setting.name(),
         report.dictionary_release
     );
     for warning in &report.warnings {

@@ -1,0 +1,68 @@
+"""Throughput of the Spark routes against the CLI on the same machine: the corpus repeated
+``--times`` times, coded by ``medcode suggest`` on a JSONL file, by ``mapInPandas`` with the
+Python package and by ``RDD.pipe`` to the binary, in Spark local mode on every core.
+
+    MEDCODE_DATA_DIR=../shared/data python3 examples/spark/bench.py [--times 3]
+
+Each Spark figure counts its results with a full pass (no caching), after one warm-up pass on a
+small slice so that executors and engines are loaded.
+"""
+
+import csv
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+import time
+
+from pyspark.sql import SparkSession
+
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+import code_notes  # noqa: E402
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BINARY = os.environ.get("MEDCODE_BIN", str(ROOT / "target" / "release" / "medcode"))
+
+
+def main():
+    times = int(sys.argv[sys.argv.index("--times") + 1]) if "--times" in sys.argv else 3
+    csv.field_size_limit(1 << 30)
+    path = pathlib.Path(os.environ["MEDCODE_DATA_DIR"]) / "notes" / "mtsamples_dev.csv"
+    with open(path, newline="") as f:
+        texts = [r["transcription"] for r in csv.DictReader(f)]
+    records = [{"id": str(i), "text": t} for i, t in enumerate(texts * times)]
+    cores = os.cpu_count()
+    with tempfile.TemporaryDirectory() as tmp:
+        jsonl = pathlib.Path(tmp) / "notes.jsonl"
+        jsonl.write_text("".join(json.dumps(r) + "\n" for r in records))
+        started = time.perf_counter()
+        subprocess.run([BINARY, "suggest", "--format", "json", "-q", "-o", os.devnull, str(jsonl)], check=True)
+        cli = len(records) / (time.perf_counter() - started)
+        spark = (
+            SparkSession.builder.master(f"local[{cores}]")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+            .getOrCreate()
+        )
+        spark.sparkContext.addPyFile(code_notes.__file__)
+        spark.sparkContext.setLogLevel("ERROR")
+        notes = spark.read.json(str(jsonl)).repartition(cores)
+        figures = {"CLI": cli}
+        for name, run in [
+            ("mapInPandas", lambda df: code_notes.with_python(df)),
+            ("RDD.pipe", lambda df: code_notes.with_binary(spark, df, BINARY)),
+        ]:
+            run(notes.limit(200)).count()  # warm-up
+            started = time.perf_counter()
+            run(notes).count()
+            figures[name] = len(records) / (time.perf_counter() - started)
+        spark.stop()
+    print(f"{len(records)} notes ({times} x the corpus), {cores} cores")
+    for name, rate in figures.items():
+        print(f"{name:12} {rate:8.0f} notes/s  {rate / cli:6.0%} of the CLI")
+
+
+if __name__ == "__main__":
+    main()
