@@ -250,17 +250,28 @@ impl Engine {
         }
         let lines = crate::span::LineIndex::new(text);
         let mut merged: Option<Report> = None;
-        for range in crate::segment::split(text, SEGMENT_BYTES) {
+        let mut left_out = crate::report::LeftOut::default();
+        let segments = crate::segment::split(text, SEGMENT_BYTES);
+        let count = segments.len();
+        for range in segments {
             let _segment = tracing::debug_span!("segment", start = range.start).entered();
             let mut part = self.suggest_segment(note_id, &text[range.clone()], options)?;
             part.relocate(range.start, text, &lines);
             match &mut merged {
-                None => merged = Some(part),
-                Some(report) => report.absorb(part),
+                None => {
+                    part.cap(&mut left_out);
+                    merged = Some(part);
+                }
+                Some(report) => report.absorb(part, &mut left_out),
             }
         }
         let mut report = merged.unwrap_or_else(|| self.empty_report(note_id, options));
         report.checks = self.check(&mut report.suggestions, options);
+        report.warnings.push(Warning::LongNote {
+            segments: count,
+            evidence_left_out: left_out.evidence,
+            rejected_left_out: left_out.rejected,
+        });
         Ok(report)
     }
 

@@ -56,4 +56,34 @@ fn a_note_longer_than_a_segment_is_one_report_with_spans_into_the_whole_note() {
         );
     }
     assert_eq!(hypertension.evidence[1].start.line, last_line);
+    assert!(
+        report.warnings.iter().any(|w| matches!(
+            w,
+            medcode::report::Warning::LongNote { segments, evidence_left_out: 0, .. } if *segments >= 2
+        )),
+        "{:?}",
+        report.warnings
+    );
+}
+
+#[test]
+fn a_long_note_lists_the_first_evidence_of_a_code_and_counts_the_rest() {
+    let mut text = String::from("ASSESSMENT:\n");
+    let line = "Hypertension, stable on lisinopril today.\n";
+    while text.len() < SEGMENT_BYTES + SEGMENT_BYTES / 4 {
+        text.push_str(line);
+    }
+    let report = engine()
+        .suggest("packet", &text, &Options::default())
+        .unwrap();
+    let hypertension = report.suggestions.iter().find(|s| s.code == "I10").unwrap();
+    assert_eq!(hypertension.evidence.len(), medcode::report::MAX_EVIDENCE);
+    let mentions = text.matches("Hypertension").count();
+    let left_out = report.warnings.iter().find_map(|w| match w {
+        medcode::report::Warning::LongNote {
+            evidence_left_out, ..
+        } => Some(*evidence_left_out),
+        _ => None,
+    });
+    assert_eq!(left_out, Some(mentions - medcode::report::MAX_EVIDENCE));
 }

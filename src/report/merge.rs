@@ -8,6 +8,23 @@
 //! two segments is one suggestion with the evidence of both.
 
 use super::{Evidence, Report, TraceEntry, Warning};
+
+/// The most pieces of evidence one suggestion of a long note lists: a code found thousands of
+/// times in a concatenated export is reviewed from its first occurrences, and listing every one
+/// would make the report grow past the note itself.
+pub const MAX_EVIDENCE: usize = 100;
+
+/// The most rejected candidates (and trace entries) a long note's report lists.
+pub const MAX_REJECTED: usize = 1_000;
+
+/// What [`Report::absorb`] counted instead of listing.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct LeftOut {
+    /// Pieces of evidence beyond [`MAX_EVIDENCE`] for a code.
+    pub evidence: usize,
+    /// Rejected candidates beyond [`MAX_REJECTED`].
+    pub rejected: usize,
+}
 use crate::context::{Modifier, ModifierSource};
 use crate::span::{LineIndex, Span};
 
@@ -26,11 +43,27 @@ impl Report {
         }
     }
 
+    /// Keeps at most [`MAX_EVIDENCE`] pieces of evidence per suggestion and [`MAX_REJECTED`]
+    /// rejected candidates and trace entries, counting the rest in `left_out`.
+    pub fn cap(&mut self, left_out: &mut LeftOut) {
+        for s in &mut self.suggestions {
+            left_out.evidence += s.evidence.len().saturating_sub(MAX_EVIDENCE);
+            s.evidence.truncate(MAX_EVIDENCE);
+        }
+        left_out.rejected += self.rejected.len().saturating_sub(MAX_REJECTED);
+        self.rejected.truncate(MAX_REJECTED);
+        if let Some(trace) = &mut self.trace {
+            trace.truncate(MAX_REJECTED);
+        }
+    }
+
     /// Adds the findings of a later segment of the same note: a code already suggested gains
     /// the new evidence (and keeps the higher confidence and every flag); other suggestions,
-    /// rejected candidates, trace entries and warnings are appended. Dictionary checks are not
+    /// rejected candidates, trace entries and warnings are appended, up to [`MAX_EVIDENCE`] per
+    /// code and [`MAX_REJECTED`], and the rest counted in `left_out`. Dictionary checks are not
     /// merged: the caller checks the merged suggestions again.
-    pub fn absorb(&mut self, later: Report) {
+    pub fn absorb(&mut self, mut later: Report, left_out: &mut LeftOut) {
+        later.cap(left_out);
         for suggestion in later.suggestions {
             let same = self
                 .suggestions
@@ -48,14 +81,20 @@ impl Report {
                             s.flags.push(flag);
                         }
                     }
-                    s.evidence.extend(suggestion.evidence);
+                    let room = MAX_EVIDENCE.saturating_sub(s.evidence.len());
+                    left_out.evidence += suggestion.evidence.len().saturating_sub(room);
+                    s.evidence
+                        .extend(suggestion.evidence.into_iter().take(room));
                 }
                 None => self.suggestions.push(suggestion),
             }
         }
-        self.rejected.extend(later.rejected);
+        let room = MAX_REJECTED.saturating_sub(self.rejected.len());
+        left_out.rejected += later.rejected.len().saturating_sub(room);
+        self.rejected.extend(later.rejected.into_iter().take(room));
         if let (Some(trace), Some(more)) = (&mut self.trace, later.trace) {
-            trace.extend(more);
+            let room = MAX_REJECTED.saturating_sub(trace.len());
+            trace.extend(more.into_iter().take(room));
         }
         // "No sections" holds for the note only when it holds for every segment.
         if !later.warnings.contains(&Warning::NoSections) {

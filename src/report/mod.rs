@@ -7,6 +7,7 @@
 pub mod csv;
 pub mod html;
 mod merge;
+pub use merge::{LeftOut, MAX_EVIDENCE, MAX_REJECTED};
 pub mod text;
 
 use serde::Serialize;
@@ -188,5 +189,15 @@ pub enum Warning {
         code: String,
         /// The rule.
         rule: String,
+    },
+    /// The note was longer than one segment and was coded a segment at a time; past the
+    /// limits, evidence and rejected candidates were counted, not listed.
+    LongNote {
+        /// Segments coded.
+        segments: usize,
+        /// Pieces of evidence left out (beyond the first of each code).
+        evidence_left_out: usize,
+        /// Rejected candidates left out (beyond the first ones).
+        rejected_left_out: usize,
     },
 }

@@ -160,6 +160,13 @@ fn describe_modifier(m: &Modifier) -> String {
 fn describe_warning(w: &Warning) -> String {
     match w {
         Warning::EmptyNote => "the note is empty".to_string(),
+        Warning::LongNote {
+            segments,
+            evidence_left_out,
+            rejected_left_out,
+        } => format!(
+            "a long note, coded in {segments} segments; {evidence_left_out} further piece(s) of evidence and {rejected_left_out} rejected candidate(s) counted, not listed"
+        ),
         Warning::NoSections => "no section headings were recognised".to_string(),
         Warning::UnknownCode { code, rule } => {
             format!("rule {rule} names {code}, which the dictionary does not have")
