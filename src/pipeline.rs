@@ -265,7 +265,7 @@ impl Engine {
                 Some(report) => report.absorb(part, &mut left_out),
             }
         }
-        let mut report = merged.unwrap_or_else(|| self.empty_report(note_id, options));
+        let mut report = merged.unwrap_or_else(|| self.blank_report(note_id, options));
         report.checks = self.check(&mut report.suggestions, options);
         report.warnings.push(Warning::LongNote {
             segments: count,
@@ -275,7 +275,8 @@ impl Engine {
         Ok(report)
     }
 
-    fn empty_report(&self, note_id: &str, options: &Options) -> Report {
+    /// A report with this run's header fields and nothing found yet.
+    fn blank_report(&self, note_id: &str, options: &Options) -> Report {
         Report {
             schema_version: SCHEMA_VERSION,
             note_id: note_id.to_string(),
@@ -286,7 +287,7 @@ impl Engine {
             suggestions: Vec::new(),
             rejected: Vec::new(),
             checks: Vec::new(),
-            warnings: vec![Warning::EmptyNote],
+            warnings: Vec::new(),
             trace: None,
             meta: None,
         }
@@ -340,18 +341,12 @@ impl Engine {
             warnings.insert(0, Warning::NoSections);
         }
         Ok(Report {
-            schema_version: SCHEMA_VERSION,
-            note_id: note_id.to_string(),
-            medcode_version: env!("CARGO_PKG_VERSION").to_string(),
-            rules_fingerprint: self.rules.fingerprint().to_string(),
-            setting: options.setting,
-            dictionary_release: self.dictionary.release().to_string(),
             suggestions,
             rejected,
             checks,
             warnings,
             trace: options.trace.then(|| trace(&doc, &found, &self.rules)),
-            meta: None,
+            ..self.blank_report(note_id, options)
         })
     }
 }
