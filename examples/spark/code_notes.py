@@ -70,7 +70,8 @@ def _code_batches(batches):
     engine = _engine()
     for batch in batches:
         records = [{"id": str(i), "text": t} for i, t in zip(batch["id"], batch["text"])]
-        out = [row for report in engine.suggest_many(records) for row in rows(report)]
+        # Rows straight from Rust (no JSON), one thread per worker: Spark runs a worker per core.
+        out = engine.suggest_rows(records, threads=1)
         yield pd.DataFrame(out, columns=SCHEMA.fieldNames())
 
 
@@ -84,7 +85,11 @@ def with_binary(spark, notes, binary):
     lines = notes.select("id", "text").rdd.map(
         lambda r: json.dumps({"id": str(r["id"]), "text": r["text"]})
     )
-    reports = lines.pipe(f"{binary} suggest --format json --input-format jsonl -q -")
+    # One coding thread per piped process: Spark already runs a task per core.
+    reports = lines.pipe(
+        f"{binary} suggest --format json --input-format jsonl -q -",
+        env={"RAYON_NUM_THREADS": "1"},
+    )
     return spark.createDataFrame(
         reports.flatMap(lambda line: list(rows(json.loads(line)))), schema=SCHEMA
     )

@@ -33,6 +33,15 @@ class Engine:
         systems: Optional[Sequence[str]] = None,
         dictionary_candidates: bool = True,
     ) -> list[Report]: ...
+    def suggest_rows(
+        self,
+        records: Iterable[Record],
+        threads: Optional[int] = None,
+        setting: Optional[str] = None,
+        date_of_service: Optional[str] = None,
+        systems: Optional[Sequence[str]] = None,
+        dictionary_candidates: bool = True,
+    ) -> list[tuple[str, Optional[str], Optional[str], Optional[str], Optional[float], Optional[int], Optional[int], Optional[int], Optional[int]]]: ...
     def explain(
         self,
         text: str,

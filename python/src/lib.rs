@@ -200,6 +200,79 @@ impl Engine {
         Ok(out.unbind())
     }
 
+    /// Like `suggest_many`, but one tuple per suggestion, built without JSON: (note id, code,
+    /// system, status, confidence, byte start, byte end, char start, char end) of its first
+    /// evidence; a note with no suggestion gives one tuple whose other fields are None. For
+    /// data pipelines (Spark, pandas) that want rows, not reports.
+    #[pyo3(signature = (records, threads=None, setting=None, date_of_service=None, systems=None, dictionary_candidates=true))]
+    #[allow(clippy::too_many_arguments)]
+    fn suggest_rows(
+        &self,
+        py: Python<'_>,
+        records: &Bound<'_, PyAny>,
+        threads: Option<usize>,
+        setting: Option<String>,
+        date_of_service: Option<String>,
+        systems: Option<Vec<String>>,
+        dictionary_candidates: bool,
+    ) -> PyResult<Py<PyList>> {
+        let call = Call {
+            setting,
+            date_of_service,
+            systems,
+            trace: false,
+            dictionary_candidates,
+        };
+        let defaults = call.options()?;
+        let mut items = Vec::new();
+        for (index, record) in records.try_iter()?.enumerate() {
+            items.push(item(&record?, index, &defaults)?);
+        }
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads.unwrap_or(0))
+            .build()
+            .map_err(value_error)?;
+        let reports: Vec<Result<medcode::report::Report, String>> = py.detach(|| {
+            pool.install(|| {
+                items
+                    .par_iter()
+                    .map(|item| {
+                        self.core
+                            .suggest(&item.id, &item.text, &item.options)
+                            .map_err(|e| format!("{}: {e}", item.id))
+                    })
+                    .collect()
+            })
+        });
+        let out = PyList::empty(py);
+        for report in reports {
+            let report = report.map_err(value_error)?;
+            if report.suggestions.is_empty() {
+                let none = py.None();
+                out.append((
+                    report.note_id.as_str(),
+                    &none, &none, &none, &none, &none, &none, &none, &none,
+                ))?;
+            }
+            for s in &report.suggestions {
+                let Some(e) = s.evidence.first() else { continue };
+                out.append((
+                    report.note_id.as_str(),
+                    s.code.as_str(),
+                    s.system.name(),
+                    s.status.name(),
+                    // As JSON writes it (0.8, not 0.800000011920929), so rows equal reports.
+                    s.confidence.to_string().parse::<f64>().unwrap_or(f64::from(s.confidence)),
+                    e.span.start,
+                    e.span.end,
+                    e.chars.start,
+                    e.chars.end,
+                ))?;
+            }
+        }
+        Ok(out.unbind())
+    }
+
     /// Explains, step by step, why `code` was or was not suggested for the note (every code
     /// found when `code` is None): a list of dicts.
     #[pyo3(signature = (text, code=None, id="note", setting=None))]

@@ -70,6 +70,22 @@ def test_suggest_many_keeps_order_and_meta(engine):
     assert codes(reports[2]) == codes(one_by_one)
 
 
+def test_rows_equal_the_reports(engine):
+    records = [{"id": "a", "text": NOTE}, {"id": "b", "text": "PLAN: Rest."}]
+    rows = engine.suggest_rows(records, threads=1)
+    reports = engine.suggest_many(records, threads=1)
+    expected = []
+    for report in reports:
+        if not report["suggestions"]:
+            expected.append((report["note_id"],) + (None,) * 8)
+        for s in report["suggestions"]:
+            e = s["evidence"][0]
+            expected.append((report["note_id"], s["code"], s["system"], s["status"], s["confidence"],
+                             e["span"]["start"], e["span"]["end"], e["chars"]["start"], e["chars"]["end"]))
+    assert rows == expected
+    assert rows[-1] == ("b",) + (None,) * 8
+
+
 def test_explain(engine):
     steps = engine.explain(NOTE, code="I129")
     assert steps[0]["code"] == "I12.9"
