@@ -71,15 +71,15 @@ impl Call {
 }
 
 fn parse_setting(setting: Option<&str>) -> PyResult<Option<Setting>> {
-    setting.map(str::parse::<Setting>).transpose().map_err(value_error)
+    setting
+        .map(str::parse::<Setting>)
+        .transpose()
+        .map_err(value_error)
 }
 
 /// JSON text to Python objects, with the standard library's `json`.
 fn loads(py: Python<'_>, json: &str) -> PyResult<Py<PyAny>> {
-    Ok(py
-        .import("json")?
-        .call_method1("loads", (json,))?
-        .unbind())
+    Ok(py.import("json")?.call_method1("loads", (json,))?.unbind())
 }
 
 /// One note of a batch, read from Python before the GIL is released.
@@ -97,7 +97,11 @@ impl Engine {
     /// dictionary).
     #[new]
     #[pyo3(signature = (rules=None, dictionary=None))]
-    fn new(py: Python<'_>, rules: Option<Vec<PathBuf>>, dictionary: Option<PathBuf>) -> PyResult<Self> {
+    fn new(
+        py: Python<'_>,
+        rules: Option<Vec<PathBuf>>,
+        dictionary: Option<PathBuf>,
+    ) -> PyResult<Self> {
         py.detach(|| {
             let dictionary = match &dictionary {
                 Some(path) => Dictionary::load(path),
@@ -106,9 +110,12 @@ impl Engine {
             .map_err(|e| PyIOError::new_err(e.to_string()))?;
             let mut packs = Vec::new();
             for path in rules.unwrap_or_default() {
-                packs.extend(PackSource::read(&path).map_err(|e| PyIOError::new_err(e.to_string()))?);
+                packs.extend(
+                    PackSource::read(&path).map_err(|e| PyIOError::new_err(e.to_string()))?,
+                );
             }
-            let (core, _warnings) = Core::with_rule_packs(dictionary, &packs).map_err(value_error)?;
+            let (core, _warnings) =
+                Core::with_rule_packs(dictionary, &packs).map_err(value_error)?;
             Ok(Engine {
                 core: Arc::new(core),
             })
@@ -251,18 +258,30 @@ impl Engine {
                 let none = py.None();
                 out.append((
                     report.note_id.as_str(),
-                    &none, &none, &none, &none, &none, &none, &none, &none,
+                    &none,
+                    &none,
+                    &none,
+                    &none,
+                    &none,
+                    &none,
+                    &none,
+                    &none,
                 ))?;
             }
             for s in &report.suggestions {
-                let Some(e) = s.evidence.first() else { continue };
+                let Some(e) = s.evidence.first() else {
+                    continue;
+                };
                 out.append((
                     report.note_id.as_str(),
                     s.code.as_str(),
                     s.system.name(),
                     s.status.name(),
                     // As JSON writes it (0.8, not 0.800000011920929), so rows equal reports.
-                    s.confidence.to_string().parse::<f64>().unwrap_or(f64::from(s.confidence)),
+                    s.confidence
+                        .to_string()
+                        .parse::<f64>()
+                        .unwrap_or(f64::from(s.confidence)),
                     e.span.start,
                     e.span.end,
                     e.chars.start,
@@ -289,8 +308,8 @@ impl Engine {
             ..Options::default()
         };
         let json = py.detach(|| {
-            let explanations =
-                medcode::explain::explain(&self.core, id, text, &options, code).map_err(value_error)?;
+            let explanations = medcode::explain::explain(&self.core, id, text, &options, code)
+                .map_err(value_error)?;
             serde_json::to_string(&explanations).map_err(value_error)
         })?;
         loads(py, &json)
@@ -313,9 +332,11 @@ fn item(record: &Bound<'_, PyAny>, index: usize, defaults: &Options) -> PyResult
             meta: None,
         });
     }
-    let dict = record
-        .cast::<PyDict>()
-        .map_err(|_| value_error(format!("record {index}: expected a dict with \"text\", or a string")))?;
+    let dict = record.cast::<PyDict>().map_err(|_| {
+        value_error(format!(
+            "record {index}: expected a dict with \"text\", or a string"
+        ))
+    })?;
     let text: String = dict
         .get_item("text")?
         .ok_or_else(|| value_error(format!("record {index}: no \"text\"")))?
