@@ -173,32 +173,13 @@ impl Engine {
             trace: false,
             dictionary_candidates,
         };
-        let defaults = call.options()?;
-        let mut items = Vec::new();
-        for (index, record) in records.try_iter()?.enumerate() {
-            items.push(item(&record?, index, &defaults)?);
-        }
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads.unwrap_or(0))
-            .build()
-            .map_err(value_error)?;
-        let reports: Vec<Result<String, String>> = py.detach(|| {
-            pool.install(|| {
-                items
-                    .par_iter()
-                    .map(|item| {
-                        let report = self
-                            .core
-                            .suggest(&item.id, &item.text, &item.options)
-                            .map_err(|e| format!("{}: {e}", item.id))?;
-                        serde_json::to_string(&report).map_err(|e| e.to_string())
-                    })
-                    .collect()
-            })
-        });
+        let items = items(records, &call.options()?)?;
+        let reports = self.code_all(py, &items, threads, |report| {
+            serde_json::to_string(&report).map_err(|e| e.to_string())
+        })?;
         let out = PyList::empty(py);
         for (item, report) in items.into_iter().zip(reports) {
-            let report = loads(py, &report.map_err(value_error)?)?;
+            let report = loads(py, &report)?;
             if let Some(meta) = item.meta {
                 report.bind(py).set_item("meta", meta)?;
             }
@@ -230,30 +211,10 @@ impl Engine {
             trace: false,
             dictionary_candidates,
         };
-        let defaults = call.options()?;
-        let mut items = Vec::new();
-        for (index, record) in records.try_iter()?.enumerate() {
-            items.push(item(&record?, index, &defaults)?);
-        }
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads.unwrap_or(0))
-            .build()
-            .map_err(value_error)?;
-        let reports: Vec<Result<medcode::report::Report, String>> = py.detach(|| {
-            pool.install(|| {
-                items
-                    .par_iter()
-                    .map(|item| {
-                        self.core
-                            .suggest(&item.id, &item.text, &item.options)
-                            .map_err(|e| format!("{}: {e}", item.id))
-                    })
-                    .collect()
-            })
-        });
+        let items = items(records, &call.options()?)?;
+        let reports = self.code_all(py, &items, threads, Ok)?;
         let out = PyList::empty(py);
         for report in reports {
-            let report = report.map_err(value_error)?;
             if report.suggestions.is_empty() {
                 let none = py.None();
                 out.append((
@@ -319,6 +280,50 @@ impl Engine {
     #[getter]
     fn rules_fingerprint(&self) -> String {
         self.core.rules().fingerprint().to_string()
+    }
+}
+
+/// The records of a batch, read while the GIL is held.
+fn items(records: &Bound<'_, PyAny>, defaults: &Options) -> PyResult<Vec<Item>> {
+    let mut items = Vec::new();
+    for (index, record) in records.try_iter()?.enumerate() {
+        items.push(item(&record?, index, defaults)?);
+    }
+    Ok(items)
+}
+
+impl Engine {
+    /// Codes `items` on a pool of `threads` threads (all cores when None) with the GIL
+    /// released, turning each report into `T` there; in input order.
+    fn code_all<T: Send>(
+        &self,
+        py: Python<'_>,
+        items: &[Item],
+        threads: Option<usize>,
+        convert: impl Fn(medcode::report::Report) -> Result<T, String> + Sync,
+    ) -> PyResult<Vec<T>> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads.unwrap_or(0))
+            .build()
+            .map_err(value_error)?;
+        let results: Vec<Result<T, String>> = py.detach(|| {
+            pool.install(|| {
+                items
+                    .par_iter()
+                    .map(|item| {
+                        let report = self
+                            .core
+                            .suggest(&item.id, &item.text, &item.options)
+                            .map_err(|e| format!("{}: {e}", item.id))?;
+                        convert(report)
+                    })
+                    .collect()
+            })
+        });
+        results
+            .into_iter()
+            .map(|r| r.map_err(value_error))
+            .collect()
     }
 }
 
