@@ -410,3 +410,85 @@ fn user_abbreviation_packs_layer_over_the_built_in_one() {
     );
     assert!(message.contains(":3"), "names the line: {message}");
 }
+
+/// `medcode.yaml` is found in the current directory's parents, as Cargo finds `Cargo.toml`, and
+/// its packs layer over the bundled ones.
+#[test]
+fn the_config_file_is_found_in_a_parent_directory() {
+    let dir = temp_dir("config-parent");
+    write(&dir, "medcode.yaml", b"rules: [zebra.yaml]\n");
+    write(
+        &dir,
+        "zebra.yaml",
+        b"pack: { name: zebra, version: \"1\" }\nrules:\n  - id: zebra-fever\n    system: ICD-10-CM\n    code: I10\n    match: { any: [zebra fever] }\n    reason: made-up test rule\n    examples: { match: [\"A/P: Zebra fever.\", \"Zebra fever again.\"], no_match: [\"No fever.\"] }\n",
+    );
+    let nested = dir.join("a/b");
+    std::fs::create_dir_all(&nested).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_medcode"))
+        .args(["suggest", "-"])
+        .current_dir(&nested)
+        .env("MEDCODE_HOME", &dir) // no imported dictionary: the starter one, on any machine
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(b"ASSESSMENT: Zebra fever.\n")?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("I10"), "{}", stdout(&out));
+}
+
+/// Completions and the man page come from the same clap definitions as the commands.
+#[test]
+fn completions_and_man_page_name_the_commands() {
+    let bash = medcode(&["completions", "bash"], None);
+    assert!(bash.status.success());
+    let script = stdout(&bash);
+    assert!(
+        script.contains("_medcode") && script.contains("suggest"),
+        "{script}"
+    );
+    let man = medcode(&["man"], None);
+    assert!(man.status.success());
+    let page = stdout(&man);
+    assert!(page.starts_with(".ie") || page.contains(".TH"), "{page}");
+    assert!(page.contains("suggest"));
+}
+
+/// `-o FILE` is written whole under its name, with no temporary file left beside it.
+#[test]
+fn output_is_renamed_into_place_with_nothing_left_over() {
+    let dir = temp_dir("output-rename");
+    let note = write(&dir, "note.txt", b"ASSESSMENT: Hypertension.\n");
+    let out_path = dir.join("out.csv");
+    let out = medcode(
+        &[
+            "suggest",
+            "--format",
+            "csv",
+            &note,
+            "-o",
+            out_path.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(std::fs::read_to_string(&out_path).unwrap().contains("I10"));
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(".medcode-output-")
+        })
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
