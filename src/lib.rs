@@ -85,6 +85,8 @@ pub mod report;
 pub mod rules;
 pub mod sections;
 pub mod segment;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod setting;
 pub mod span;
 pub mod tokenize;

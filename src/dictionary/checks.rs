@@ -14,7 +14,7 @@ use crate::code::CodeSystem;
 use crate::date::ServiceDate;
 
 /// One valid 7th-character completion of a code.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct SeventhOption {
     /// The complete code (`S06.0X1A`).
     pub code: String,
@@ -25,7 +25,7 @@ pub struct SeventhOption {
 }
 
 /// A finding about a suggested code.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum CodeCheck {
     /// The code is valid but not billable; one of its billable children must be chosen (at most

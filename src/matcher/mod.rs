@@ -35,7 +35,7 @@ use literals::Gates;
 use terms::{StreamWord, TermSet, WordStream};
 
 /// What found a candidate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     /// A rule of the rule packs.
@@ -47,7 +47,7 @@ pub enum Source {
 }
 
 /// A note word read as another word: a misspelling corrected ("pnuemonia" → "pneumonia").
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Correction {
     /// The word as written (normalised).
     pub written: String,

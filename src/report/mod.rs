@@ -29,7 +29,7 @@ pub fn json_schema() -> String {
 }
 
 /// Everything medcode has to say about one note.
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Report {
     /// Version of this layout.
     pub schema_version: u32,
@@ -63,7 +63,7 @@ pub struct Report {
 }
 
 /// One anchor the matcher found, for `--trace`.
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct TraceEntry {
     /// The rule.
     pub rule: String,
@@ -82,7 +82,7 @@ pub struct TraceEntry {
 }
 
 /// How far a suggestion can be trusted as it stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Ready for the coder's usual review.
@@ -102,7 +102,7 @@ impl Status {
 }
 
 /// A suggested code with its evidence.
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Suggestion {
     /// The code.
     pub code: String,
@@ -128,7 +128,7 @@ pub struct Suggestion {
 }
 
 /// A candidate that was not suggested.
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Rejected {
     /// The code the rule would have suggested.
     pub code: String,
@@ -143,7 +143,7 @@ pub struct Rejected {
 }
 
 /// One piece of evidence: a quoted span of the note and the context that was checked.
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Evidence {
     /// The quoted text.
     pub text: String,
@@ -176,7 +176,7 @@ pub struct Evidence {
 }
 
 /// Something about the note or the run that the reviewer should know.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Warning {
     /// The note has no text to code.

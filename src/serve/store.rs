@@ -1,0 +1,1 @@
+//! Reviewers' decisions and the queue of notes, in SQLite.
