@@ -157,7 +157,10 @@ pub struct Added {
 
 /// Defines a small enum with snake_case names, `name()`, `ALL` and `FromStr`.
 macro_rules! named_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+    (
+        $(#[$meta:meta])*
+        $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }
+    ) => {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
         #[serde(rename_all = "snake_case")]
@@ -535,45 +538,27 @@ impl Store {
                     (SELECT min(key) FROM notes WHERE key > ?1)
                  FROM notes WHERE key = ?1",
                 [key],
-                |row| {
-                    Ok((
-                        row.get::<_, String>(0)?,
-                        row.get::<_, String>(1)?,
-                        named(row, 2, |s| s.parse::<Setting>().ok())?,
-                        row.get::<_, Option<String>>(3)?,
-                        row.get::<_, Option<String>>(4)?,
-                        row.get::<_, String>(5)?,
-                        row.get::<_, Option<i64>>(6)?,
-                        row.get::<_, Option<i64>>(7)?,
-                    ))
-                },
+                raw_note,
             )
             .optional()
             .doing("reading a note")?;
-        let Some((note_id, text, setting, date_of_service, meta, report, previous, next)) = raw
-        else {
+        let Some(raw) = raw else {
             return Ok(None);
         };
-        let report = serde_json::from_str(&report).map_err(|e| StoreError::Corrupt {
-            what: format!("the report of note {key}: {e}"),
-        })?;
-        let meta = meta
-            .map(|m| serde_json::from_str(&m))
-            .transpose()
-            .map_err(|e| StoreError::Corrupt {
-                what: format!("the meta of note {key}: {e}"),
-            })?;
+        let meta = (raw.meta.as_deref())
+            .map(|m| from_json(m, "meta", key))
+            .transpose()?;
         Ok(Some(StoredNote {
             key,
-            note_id,
-            text,
-            setting,
-            date_of_service,
+            report: from_json(&raw.report, "report", key)?,
             meta,
-            report,
+            note_id: raw.note_id,
+            text: raw.text,
+            setting: raw.setting,
+            date_of_service: raw.date_of_service,
             decisions: decisions_of(&connection, key)?,
-            previous,
-            next,
+            previous: raw.previous,
+            next: raw.next,
         }))
     }
 
@@ -636,6 +621,42 @@ impl Store {
     pub fn note_codes(&self, key: NoteKey) -> Result<Option<NoteCodes>, StoreError> {
         note_codes(&self.lock(), key)
     }
+}
+
+/// A note as read from its row, JSON still as text.
+struct RawNote {
+    note_id: String,
+    text: String,
+    setting: Setting,
+    date_of_service: Option<String>,
+    meta: Option<String>,
+    report: String,
+    previous: Option<NoteKey>,
+    next: Option<NoteKey>,
+}
+
+fn raw_note(row: &rusqlite::Row) -> rusqlite::Result<RawNote> {
+    Ok(RawNote {
+        note_id: row.get(0)?,
+        text: row.get(1)?,
+        setting: named(row, 2, |s| s.parse().ok())?,
+        date_of_service: row.get(3)?,
+        meta: row.get(4)?,
+        report: row.get(5)?,
+        previous: row.get(6)?,
+        next: row.get(7)?,
+    })
+}
+
+/// Reads stored JSON back; JSON that does not read means the database is damaged.
+fn from_json<T: serde::de::DeserializeOwned>(
+    json: &str,
+    what: &str,
+    key: NoteKey,
+) -> Result<T, StoreError> {
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt {
+        what: format!("the {what} of note {key}: {e}"),
+    })
 }
 
 /// The current time, RFC 3339 in UTC to the millisecond.
@@ -1030,7 +1051,7 @@ fn note_codes(connection: &Connection, key: NoteKey) -> Result<Option<NoteCodes>
         return Ok(None);
     };
     let decisions = decisions_of(connection, key)?;
-    let codes = final_codes(&current(&decisions), &suggested_of(connection, key)?);
+    let codes = final_codes(&decisions, &suggested_of(connection, key)?);
     Ok(Some(NoteCodes {
         key,
         note_id,
@@ -1041,38 +1062,40 @@ fn note_codes(connection: &Connection, key: NoteKey) -> Result<Option<NoteCodes>
 }
 
 /// The final codes: suggestions in report order, then the rest in first-decided order; a code
-/// reached twice (accepted, and changed to) is listed once.
-fn final_codes(current: &[&Decision], suggested: &[Suggested]) -> Vec<FinalCode> {
+/// reached twice (accepted, and changed to) is listed once. The evidence is the reviewer's
+/// latest selection on the code (an Add's), else the suggestion's first evidence.
+fn final_codes(decisions: &[Decision], suggested: &[Suggested]) -> Vec<FinalCode> {
     let find = |system: CodeSystem, code: &str| {
         (suggested.iter()).position(|s| s.system == system && s.code == code)
     };
+    let selected = |d: &Decision| {
+        (decisions.iter().rev())
+            .filter(|e| e.system == d.system && e.code == d.code)
+            .find_map(|e| e.evidence)
+    };
     let mut ranked: Vec<(usize, FinalCode)> = Vec::new();
-    for (order, d) in current.iter().enumerate() {
+    for (order, d) in current(decisions).into_iter().enumerate() {
         let code = match d.action {
             Action::Reject => continue,
             Action::Change => d.new_code.clone().unwrap_or_default(),
             Action::Accept | Action::Add => d.code.clone(),
         };
-        let at = find(d.system, &d.code);
-        let rank = at.unwrap_or(suggested.len() + order);
-        let title = (find(d.system, &code).map(|i| suggested[i].title.clone())).unwrap_or_default();
-        let evidence = d.evidence.or(at.and_then(|i| suggested[i].evidence));
-        if ranked
-            .iter()
-            .any(|(_, f)| f.system == d.system && f.code == code)
-        {
+        let listed = |(_, f): &(usize, FinalCode)| f.system == d.system && f.code == code;
+        if ranked.iter().any(listed) {
             continue;
         }
-        let f = FinalCode {
+        let at = find(d.system, &d.code);
+        let title = find(d.system, &code).map(|i| suggested[i].title.clone());
+        let final_code = FinalCode {
             system: d.system,
+            title: title.unwrap_or_default(),
             code,
-            title,
             action: d.action,
-            evidence,
+            evidence: selected(d).or(at.and_then(|i| suggested[i].evidence)),
             reviewer: d.reviewer.clone(),
             decided_at: d.decided_at.clone(),
         };
-        ranked.push((rank, f));
+        ranked.push((at.unwrap_or(suggested.len() + order), final_code));
     }
     ranked.sort_by_key(|(rank, _)| *rank);
     ranked.into_iter().map(|(_, f)| f).collect()
@@ -1180,6 +1203,25 @@ mod tests {
         let page = store.page(&QueueFilter::default(), 0, 100).unwrap();
         let row = page.rows.iter().find(|r| r.key == key).unwrap();
         (row.state, row.decided)
+    }
+
+    #[test]
+    fn the_store_is_shared_between_threads() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<Store>();
+    }
+
+    #[test]
+    fn decisions_are_stamped_in_utc_to_the_millisecond() {
+        let r = two_codes();
+        let (store, keys) = store_with(&[("n1", &r)]);
+        let d = decision(CodeSystem::Cpt, "73560", Action::Accept);
+        let at = store.decide(keys[0], &d).unwrap().decided_at;
+        assert!(at.parse::<jiff::Timestamp>().is_ok(), "{at}");
+        assert!(
+            at.ends_with('Z') && at.len() == "2026-12-07T19:00:00.000Z".len(),
+            "{at}"
+        );
     }
 
     #[test]
@@ -1616,17 +1658,17 @@ mod tests {
     }
 
     fn large_queue_report(i: usize) -> Report {
-        let needs = if i % 4 == 0 {
+        let needs = if i.is_multiple_of(4) {
             Status::NeedsReview
         } else {
             Status::Suggested
         };
-        let confidence = if i % 10 == 0 { 0.3 } else { 0.8 };
+        let confidence = if i.is_multiple_of(10) { 0.3 } else { 0.8 };
         let mut specs: Vec<Spec> = vec![(CodeSystem::Icd10Cm, "E11.9", needs, confidence, None)];
-        if i % 3 == 0 {
+        if i.is_multiple_of(3) {
             specs.push((CodeSystem::Cpt, "73560", Status::Suggested, 0.9, None));
         }
-        if i % 5 == 0 {
+        if i.is_multiple_of(5) {
             specs.push((CodeSystem::Hcpcs, "J1100", Status::Suggested, 0.9, None));
         }
         report("x", &specs)
