@@ -340,7 +340,7 @@ pub struct Decision {
 }
 
 /// A queued note with its report and every decision on it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StoredNote {
     /// Its key.
     pub key: NoteKey,
@@ -365,7 +365,7 @@ pub struct StoredNote {
 }
 
 /// The codes a note ends up with after review.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NoteCodes {
     /// The note's key.
     pub key: NoteKey,
@@ -380,7 +380,7 @@ pub struct NoteCodes {
 }
 
 /// A code a reviewer accepted, changed to or added.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FinalCode {
     /// Its system.
     pub system: CodeSystem,
