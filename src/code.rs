@@ -41,6 +41,28 @@ impl CodeSystem {
         }
     }
 
+    /// Parses a comma-separated list of system names (`icd10cm,cpt`), as `--systems` and the
+    /// HTTP API take it.
+    ///
+    /// # Errors
+    /// The first name that is not a code system, with the names expected.
+    pub fn parse_list(list: &str) -> Result<Vec<CodeSystem>, String> {
+        list.split(',').map(CodeSystem::parse_named).collect()
+    }
+
+    /// [`CodeSystem::parse`], with the message the command line and the API give.
+    ///
+    /// # Errors
+    /// A name that is not a code system.
+    pub fn parse_named(name: &str) -> Result<CodeSystem, String> {
+        CodeSystem::parse(name.trim()).ok_or_else(|| {
+            format!(
+                "unknown code system `{}`; expected icd10cm, cpt or hcpcs",
+                name.chars().take(40).collect::<String>()
+            )
+        })
+    }
+
     /// Parses a system name, accepting common spellings (`icd10cm`, `ICD-10-CM`, `cpt`, `hcpcs`).
     pub fn parse(name: &str) -> Option<CodeSystem> {
         let folded: String = name

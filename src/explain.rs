@@ -15,7 +15,7 @@ use crate::pipeline::{Engine, EngineError, Options};
 use crate::report::{Evidence, Report, Status};
 
 /// The explanation for one code.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Explanation {
     /// The code explained.
     pub code: String,

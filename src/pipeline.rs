@@ -84,6 +84,30 @@ pub struct Options {
     pub dictionary_candidates: bool,
 }
 
+/// Reads a minimum confidence, as `--min-confidence` and the HTTP API take it.
+///
+/// # Errors
+/// Not a number, or outside 0 to 1 (NaN and infinities included).
+pub fn parse_confidence(text: &str) -> Result<f32, String> {
+    let value: f32 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number; expected a confidence from 0 to 1"))?;
+    check_confidence(value)
+}
+
+/// Checks that a confidence is from 0 to 1.
+///
+/// # Errors
+/// Outside 0 to 1 (NaN and infinities included), with the range expected.
+pub fn check_confidence(value: f32) -> Result<f32, String> {
+    if (0.0..=1.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!("{value} is outside 0 to 1"))
+    }
+}
+
 /// Everything loaded once, ready to code notes.
 pub struct Engine {
     tokenizer: Tokenizer,
@@ -272,6 +296,26 @@ impl Engine {
             evidence_left_out: left_out.evidence,
             rejected_left_out: left_out.rejected,
         });
+        Ok(report)
+    }
+
+    /// Codes one JSONL record: its own setting and date of service, when it gives them, win
+    /// over `defaults`, and its unknown fields come back in the report's `meta`.
+    ///
+    /// # Errors
+    /// As [`Engine::suggest`].
+    pub fn suggest_record(
+        &self,
+        record: crate::jsonl::Record,
+        defaults: &Options,
+    ) -> Result<Report, EngineError> {
+        let options = Options {
+            setting: record.setting.unwrap_or(defaults.setting),
+            date_of_service: record.date_of_service.or(defaults.date_of_service),
+            ..defaults.clone()
+        };
+        let mut report = self.suggest(&record.id, &record.text, &options)?;
+        report.meta = record.meta;
         Ok(report)
     }
 

@@ -240,35 +240,31 @@ impl Output {
 
 fn parse_systems(list: Option<&str>) -> anyhow::Result<Option<Vec<CodeSystem>>> {
     let Some(list) = list else { return Ok(None) };
-    list.split(',')
-        .map(|name| {
-            CodeSystem::parse(name.trim()).with_context(|| {
-                format!("--systems: unknown code system `{name}`; expected icd10cm, cpt or hcpcs")
-            })
-        })
-        .collect::<anyhow::Result<Vec<_>>>()
-        .map(Some)
+    let systems = CodeSystem::parse_list(list).map_err(|e| anyhow::anyhow!("--systems: {e}"))?;
+    Ok(Some(systems))
 }
 
 fn code_one(engine: &Engine, source: Source, options: &Options, max: u64) -> Result<Coded, String> {
-    let (id, text, options, meta) = match source {
+    match source {
         Source::File(path) => {
             let note = read_note(&path, max).map_err(|e| e.to_string())?;
-            (note.id, note.text, options.clone(), None)
+            let report = engine
+                .suggest(&note.id, &note.text, options)
+                .map_err(|e| format!("{}: {e}", note.id))?;
+            Ok(Coded {
+                report,
+                text: note.text,
+            })
         }
         Source::Record(record) => {
-            let mut options = options.clone();
-            options.setting = record.setting.unwrap_or(options.setting);
-            options.date_of_service = record.date_of_service.or(options.date_of_service);
-            (record.id, record.text, options, record.meta)
+            let (id, text) = (record.id.clone(), record.text.clone());
+            let report = engine
+                .suggest_record(*record, options)
+                .map_err(|e| format!("{id}: {e}"))?;
+            Ok(Coded { report, text })
         }
-        Source::Bad(error) => return Err(error),
-    };
-    let mut report = engine
-        .suggest(&id, &text, &options)
-        .map_err(|e| format!("{id}: {e}"))?;
-    report.meta = meta;
-    Ok(Coded { report, text })
+        Source::Bad(error) => Err(error),
+    }
 }
 
 /// A bar when the number of notes is known (files), a counter when it is not (JSONL).

@@ -18,7 +18,7 @@ pub const MAX_CHILDREN_LISTED: usize = 50;
 const MAX_SUGGESTIONS: usize = 5;
 
 /// Everything the dictionary knows about one code.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Lookup<'a> {
     /// The code.
     pub entry: &'a CodeEntry,

@@ -50,7 +50,9 @@ pub use terms::{SINGLE_WORD_MAX_DF, TermHit, TermIndex, TermSource};
 pub use crate::embedded::DICTIONARY_FRAGMENTS;
 
 /// What kind of node of a classification an entry is.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum EntryKind {
     /// A code (billable or not: categories and subcategories are codes too).
@@ -66,7 +68,7 @@ pub enum EntryKind {
 }
 
 /// The instructional notes the ICD-10-CM tabular list attaches to a code, chapter or block.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Notes {
     /// Inclusion terms: other conditions coded here.
@@ -113,7 +115,7 @@ static NO_NOTES: Notes = Notes {
 };
 
 /// One 7th character of ICD-10-CM and what it means (`A` → `initial encounter`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SeventhChar {
     /// The character.
@@ -124,7 +126,7 @@ pub struct SeventhChar {
 
 /// What the HCPCS Level II record file says about a code beyond its description: the fields a
 /// reviewer needs to judge whether the code can be reported.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct HcpcsInfo {
     /// The short description (28 characters at most).
@@ -153,7 +155,7 @@ pub struct HcpcsInfo {
 }
 
 /// One code and what the dictionary knows about it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CodeEntry {
     /// The code system.

@@ -35,7 +35,9 @@ use literals::Gates;
 use terms::{StreamWord, TermSet, WordStream};
 
 /// What found a candidate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     /// A rule of the rule packs.
