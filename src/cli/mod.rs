@@ -23,6 +23,8 @@ mod data;
 mod explain;
 mod index;
 mod rules;
+#[cfg(feature = "serve")]
+mod serve;
 mod suggest;
 mod tokens;
 
@@ -146,6 +148,10 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// The review workbench and HTTP API: a queue of notes, evidence highlighted, decisions
+    /// kept in SQLite, exports (CSV, JSONL, FHIR). `medcode serve` and open the address shown.
+    #[cfg(feature = "serve")]
+    Serve(serve::ServeArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard output.
     Completions {
         /// The shell.
@@ -205,15 +211,7 @@ fn setting() -> impl clap::builder::TypedValueParser<Value = Setting> {
 
 /// A confidence between 0 and 1 (NaN and infinities refused).
 fn confidence(text: &str) -> Result<f32, String> {
-    let value: f32 = text
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{text}` is not a number; expected a confidence from 0 to 1"))?;
-    if (0.0..=1.0).contains(&value) {
-        Ok(value)
-    } else {
-        Err(format!("{value} is outside 0 to 1"))
-    }
+    medcode::pipeline::parse_confidence(text)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -342,6 +340,8 @@ pub fn main() -> ExitCode {
         Command::Lookup { code, format } => data::lookup(dict, &code, format),
         Command::Search { text, limit } => data::search(dict, &text.join(" "), limit),
         Command::Validate { codes, format } => data::validate(dict, &codes, format),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => serve::run(args, config, &cli.rule_paths, dict),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "medcode", &mut std::io::stdout());
