@@ -384,6 +384,39 @@ fn review_forms_keep_decisions_across_restarts_and_export_them() {
     let record: Value = serde_json::from_str(jsonl.lines().next().unwrap()).unwrap();
     assert_eq!(record["note"], "syn-1");
     assert_eq!(record["icd10cm"][0]["code"], "E11.9");
+    // The reviewers' codes as a gold set: medcode eval gold scores medcode against them.
+    let gold = dir.join("gold");
+    let export = std::process::Command::new(env!("CARGO_BIN_EXE_medcode"))
+        .args(["serve", "--db"])
+        .arg(dir.join("s/review.sqlite3"))
+        .arg("--export-gold")
+        .arg(&gold)
+        .output()
+        .unwrap();
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    let eval = std::process::Command::new(env!("CARGO_BIN_EXE_medcode"))
+        .args(["eval", "gold", "--format", "json"])
+        .arg(&gold)
+        .output()
+        .unwrap();
+    assert!(
+        eval.status.success(),
+        "{}",
+        String::from_utf8_lossy(&eval.stderr)
+    );
+    let scores: Value = serde_json::from_slice(&eval.stdout).unwrap();
+    let icd = &scores["all"]["systems"]["ICD-10-CM"]["code"];
+    assert_eq!(scores["all"]["notes"], 1, "{scores}");
+    assert_eq!(
+        (icd["gold"].as_u64(), icd["found"].as_u64()),
+        (Some(2), Some(1)),
+        "{icd}"
+    );
+
     let bundle: Value = serde_json::from_str(&get(&server, "/notes/1/fhir.json").1).unwrap();
     assert_eq!(bundle["resourceType"], "Bundle");
     let entry = &bundle["entry"][0]["resource"];
@@ -418,4 +451,51 @@ fn note_text_is_escaped_and_never_logged_at_info() {
     assert!(log.contains("request"), "info logging is on: {log}");
     assert!(!log.contains(marker), "note text in the log: {log}");
     assert!(!log.contains("Community acquired"), "note text in the log");
+}
+
+#[test]
+fn batches_answer_each_chunk_before_the_input_ends() {
+    use std::io::{BufRead, BufReader, Write};
+    let server = Server::start(&temp_dir("serve-stream"), &[]);
+    let address = server.url.trim_start_matches("http://").to_string();
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        stream,
+        "POST /v1/batches HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/x-ndjson\r\n\
+         Transfer-Encoding: chunked\r\n\r\n"
+    )
+    .unwrap();
+    let chunk = |stream: &mut std::net::TcpStream, text: &str| {
+        write!(stream, "{:x}\r\n{text}\r\n", text.len()).unwrap();
+        stream.flush().unwrap();
+    };
+    chunk(
+        &mut stream,
+        "{\"id\": \"first\", \"text\": \"ASSESSMENT: Hypertension.\"}\n",
+    );
+    // The input is still open; its first report must already come back.
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut line = String::new();
+    while !line.contains("\"note_id\"") {
+        line.clear();
+        assert!(
+            reader.read_line(&mut line).unwrap() > 0,
+            "the server closed early"
+        );
+    }
+    assert!(line.contains("\"first\""), "{line}");
+    chunk(
+        &mut stream,
+        "{\"id\": \"second\", \"text\": \"IMPRESSION: Asthma.\"}\n",
+    );
+    chunk(&mut stream, "");
+    let mut rest = String::new();
+    while !rest.contains("\"second\"") {
+        let mut more = String::new();
+        assert!(reader.read_line(&mut more).unwrap() > 0, "no second report");
+        rest.push_str(&more);
+    }
 }

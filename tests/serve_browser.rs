@@ -231,6 +231,8 @@ async fn a_reviewer_works_through_the_queue_in_a_browser() {
         .await
         .unwrap();
     assert!(added.contains("R07.9"), "{added}");
+    let marked = client.find(Locator::Css("#text mark.added")).await.unwrap();
+    assert_eq!(marked.text().await.unwrap(), "chest pain");
     let page = client.source().await.unwrap();
     assert!(page.contains("rejected: history only: resolved last year"));
     shot(&client, "decided").await;

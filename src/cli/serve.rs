@@ -42,6 +42,10 @@ pub struct ServeArgs {
     /// Print the OpenAPI document of the API and exit (`> schema/openapi.json`).
     #[arg(long)]
     openapi: bool,
+    /// Write the accepted codes of the database as a gold directory (`gold_dev.jsonl` and
+    /// `notes/`) and exit: `medcode eval gold DIR` then scores medcode against its reviewers.
+    #[arg(long, value_name = "DIR")]
+    export_gold: Option<PathBuf>,
 }
 
 pub(super) fn run(
@@ -54,9 +58,20 @@ pub(super) fn run(
         out!("{}", medcode::serve::openapi::document())?;
         return Ok(ExitCode::SUCCESS);
     }
+    let store = Store::open(&args.db).with_context(|| format!("{}", args.db.display()))?;
+    if let Some(dir) = &args.export_gold {
+        let notes = store.accepted()?;
+        medcode::serve::export::write_gold_dir(&notes, dir)
+            .with_context(|| format!("{}: cannot write the gold directory", dir.display()))?;
+        eprintln!(
+            "{}: {} reviewed note(s) written",
+            dir.display(),
+            notes.len()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let (engine, _) =
         Engine::with_rule_packs(choose_dictionary(dict)?, &user_packs(config, rule_paths)?)?;
-    let store = Store::open(&args.db).with_context(|| format!("{}", args.db.display()))?;
     let settings = Settings {
         max_note_bytes: args.max_note_size,
         concurrency: args.concurrency.max(1),

@@ -345,34 +345,44 @@ async fn batches(
 }
 
 /// Reads, codes and sends chunks until the input ends or the client goes away.
+///
+/// A reader thread parses lines as they arrive; the coder takes whatever has arrived (at least
+/// one line, at most [`BATCH_CHUNK`]), so a slow client gets each report as soon as its line is
+/// in, and a fast one gets parallel chunks. The channel between them is bounded, so memory is
+/// too.
 fn code_stream(
     state: &AppState,
-    input: impl std::io::BufRead,
+    input: impl std::io::BufRead + Send,
     options: &Options,
     sender: &tokio::sync::mpsc::Sender<Bytes>,
 ) {
     let max = state.settings.max_note_bytes;
-    let mut reader = JsonlReader::new("request".to_string(), input, line_limit(max));
-    let mut line = 0usize;
-    loop {
-        let chunk: Vec<(usize, Line)> = std::iter::from_fn(|| reader.next_line(max))
-            .take(BATCH_CHUNK)
-            .map(|l| {
-                line += 1;
-                (line, l)
-            })
-            .collect();
-        if chunk.is_empty() {
-            return;
+    let (lines, arrived) = std::sync::mpsc::sync_channel::<(usize, Line)>(BATCH_CHUNK * 2);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let mut reader = JsonlReader::new("request".to_string(), input, line_limit(max));
+            let mut n = 0;
+            while let Some(line) = reader.next_line(max) {
+                n += 1;
+                if lines.send((n, line)).is_err() {
+                    return; // the client went away
+                }
+            }
+        });
+        // Owned here, so it is dropped (stopping the reader) before the scope joins.
+        let arrived = arrived;
+        while let Ok(first) = arrived.recv() {
+            let mut chunk = vec![first];
+            chunk.extend(arrived.try_iter().take(BATCH_CHUNK - 1));
+            let encoded: Vec<Vec<u8>> = chunk
+                .into_par_iter()
+                .map(|(n, line)| encode_line(state, n, line, options))
+                .collect();
+            if sender.blocking_send(Bytes::from(encoded.concat())).is_err() {
+                return;
+            }
         }
-        let encoded: Vec<Vec<u8>> = chunk
-            .into_par_iter()
-            .map(|(n, l)| encode_line(state, n, l, options))
-            .collect();
-        if sender.blocking_send(Bytes::from(encoded.concat())).is_err() {
-            return;
-        }
-    }
+    });
 }
 
 /// One output line: the report, or the line's problem.

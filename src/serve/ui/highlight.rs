@@ -25,11 +25,28 @@ enum Kind {
     Rejected(usize),
     /// A context cue ("denies", "history of").
     Cue,
+    /// Evidence a reviewer selected for a code they added.
+    Added,
 }
 
-/// The note text, escaped, with the report's evidence and cues marked.
-pub fn render(text: &str, report: &Report) -> String {
-    mark(text, &spans(text, report))
+/// The note text, escaped, with the report's evidence and cues marked, and the evidence of
+/// codes reviewers added (`added`, byte spans).
+pub fn render(text: &str, report: &Report, added: &[crate::span::Span]) -> String {
+    let mut spans = spans(text, report);
+    for span in added {
+        if span.start < span.end
+            && span.end <= text.len()
+            && text.is_char_boundary(span.start)
+            && text.is_char_boundary(span.end)
+        {
+            spans.push(Span {
+                start: span.start,
+                end: span.end,
+                kind: Kind::Added,
+            });
+        }
+    }
+    mark(text, &spans)
 }
 
 /// `text` cut at every boundary of `spans`, each piece marked with the spans covering it.
@@ -62,6 +79,7 @@ fn piece(out: &mut String, text: &str, covering: &[&Span]) {
             Kind::Suggestion(n) => suggestions.push(n.to_string()),
             Kind::Rejected(n) => rejected.push(n.to_string()),
             Kind::Cue => classes.push("cue"),
+            Kind::Added => classes.push("added"),
         }
     }
     if !suggestions.is_empty() {

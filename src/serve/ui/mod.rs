@@ -187,7 +187,12 @@ async fn note_html(
     let found = blocking(state, move |s| s.store.note(key)).await??;
     let note =
         found.ok_or_else(|| Problem::not_found(format!("there is no note {key} in the queue")))?;
-    let highlighted = highlight::render(&note.text, &note.report);
+    let added: Vec<crate::span::Span> = super::store::current(&note.decisions)
+        .iter()
+        .filter(|d| d.action == Action::Add)
+        .filter_map(|d| d.evidence)
+        .collect();
+    let highlighted = highlight::render(&note.text, &note.report, &added);
     Ok(pages::note(
         &note,
         &highlighted,
