@@ -21,8 +21,8 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::hashing::FastMap;
+use crate::hints::did_you_mean;
 use crate::normalize::{canonical, normalize_phrase};
-use crate::rules::diagnostic::did_you_mean;
 use crate::sections::SectionCategory;
 use crate::tokenize::lexer;
 
@@ -605,7 +605,7 @@ fn expansion(means: &str, sense: Option<usize>) -> Result<Vec<String>, Problem> 
 fn yaml_error(path: &str, error: &serde_yaml::Error) -> AbbreviationError {
     let message = error.to_string();
     let location = error.location();
-    let mut help = crate::rules::unknown_name_help(&message);
+    let mut help = crate::hints::unknown_name_help(&message);
     if let Some(h) = &help
         && h.starts_with("expected one of")
         && message.contains("unknown variant")

@@ -3,7 +3,7 @@
 
 use medcode::dictionary::Dictionary;
 use medcode::pipeline::{Engine, Options};
-use medcode::rules::testing;
+use medcode::rule_examples as testing;
 use medcode::rules::{PackSource, RuleSet, Severity};
 
 fn pack(path: &str, yaml: &str) -> PackSource {

@@ -120,7 +120,7 @@ fn lookup(engine: &Engine, words: &str) -> anyhow::Result<ExitCode> {
         any = true;
     }
     if !any {
-        let near = medcode::rules::diagnostic::did_you_mean(
+        let near = medcode::hints::did_you_mean(
             &wanted,
             engine
                 .rules()

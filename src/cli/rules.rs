@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use clap::Subcommand;
 
 use medcode::pipeline::{Engine, EngineError};
+use medcode::rule_examples::{self as testing, Outcome};
 use medcode::rules::file::RulePackFile;
-use medcode::rules::testing::{self, Outcome};
 use medcode::rules::{Action, PackSource, Rule, RuleSet};
 
 use super::Format;
@@ -260,7 +260,7 @@ fn show(ctx: &Ctx<'_>, id: &str) -> anyhow::Result<ExitCode> {
     };
     let Some(rule) = engine.rules().get(id) else {
         let ids = engine.rules().rules().iter().map(|r| r.id.as_str());
-        let help = medcode::rules::diagnostic::did_you_mean(id, ids)
+        let help = medcode::hints::did_you_mean(id, ids)
             .map(|c| format!(" (did you mean `{c}`?)"))
             .unwrap_or_default();
         anyhow::bail!("no rule `{id}`{help}");

@@ -28,7 +28,6 @@
 //! assert_eq!((found[0].id, found[0].words.clone()), (7, 1..3));
 //! ```
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -36,6 +35,7 @@ use aho_corasick::{AhoCorasick, MatchKind};
 
 use crate::hashing::FastSet;
 use crate::normalize::singular;
+pub use crate::reading::{StreamWord, WordStream};
 
 /// One pattern of the automaton: the terms that share its singular form.
 #[derive(Debug, Clone)]
@@ -168,7 +168,7 @@ impl TermSet {
         stream: &'s WordStream<'_>,
     ) -> impl Iterator<Item = PatternMatch> + 's {
         self.automaton
-            .find_overlapping_iter(stream.text.as_str())
+            .find_overlapping_iter(stream.text())
             .filter_map(move |m| {
                 let pattern = m.pattern().as_usize();
                 let words = stream.words_at(m.start(), m.end(), self.patterns[pattern].words)?;
@@ -191,7 +191,7 @@ impl TermSet {
                 let exact_ok = entry.exact.as_ref().is_none_or(|exact| {
                     exact
                         .iter()
-                        .all(|(i, word)| stream.words[words.start + i].exact == word.as_str())
+                        .all(|(i, word)| stream.words()[words.start + i].exact == word.as_str())
                 });
                 exact_ok.then_some(entry.id)
             })
@@ -212,101 +212,10 @@ pub struct PatternMatch {
     pub words: Range<usize>,
 }
 
-/// A note's words as the automaton reads them: singular forms joined by spaces, sentences
-/// separated by a line break, each word pointing back at its token and sentence.
-#[derive(Debug, Clone, Default)]
-pub struct WordStream<'a> {
-    text: String,
-    /// Per word: where its leading space is, and where its form ends.
-    starts: Vec<u32>,
-    ends: Vec<u32>,
-    words: Vec<StreamWord<'a>>,
-    sentences: Vec<usize>,
-}
-
-/// One word of a [`WordStream`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct StreamWord<'a> {
-    /// The normalised word as written (or as expanded or corrected).
-    pub exact: Cow<'a, str>,
-    /// The token it came from.
-    pub token: usize,
-    /// The sentence it is in.
-    pub sentence: usize,
-    /// When the word is a spelling correction: the note's word and the similarity score.
-    pub corrected_from: Option<(&'a str, f64)>,
-}
-
-impl<'a> WordStream<'a> {
-    /// An empty stream with room for `words` words of `bytes` bytes in all, so that pushing
-    /// them does not reallocate.
-    pub fn with_capacity(words: usize, bytes: usize) -> WordStream<'a> {
-        WordStream {
-            text: String::with_capacity(bytes + 2 * words),
-            starts: Vec::with_capacity(words),
-            ends: Vec::with_capacity(words),
-            words: Vec::with_capacity(words),
-            sentences: Vec::new(),
-        }
-    }
-
-    /// Appends a normalised word of the current sentence.
-    pub fn push(
-        &mut self,
-        exact: Cow<'a, str>,
-        token: usize,
-        sentence: usize,
-        corrected_from: Option<(&'a str, f64)>,
-    ) {
-        self.starts.push(self.text.len() as u32);
-        self.text.push(' ');
-        self.text.push_str(&singular(&exact));
-        self.ends.push(self.text.len() as u32);
-        self.words.push(StreamWord {
-            exact,
-            token,
-            sentence,
-            corrected_from,
-        });
-    }
-
-    /// Ends sentence `sentence` (the one whose words were just pushed): no term matches across
-    /// this point.
-    pub fn end_sentence(&mut self, sentence: usize) {
-        self.text.push_str(" \n");
-        self.sentences.push(sentence);
-    }
-
-    /// The sentences read, in order.
-    pub fn sentences(&self) -> &[usize] {
-        &self.sentences
-    }
-
-    /// The words pushed so far.
-    pub fn words(&self) -> &[StreamWord<'a>] {
-        &self.words
-    }
-
-    /// The singular form of word `i`, as the automaton sees it.
-    pub fn form(&self, i: usize) -> &str {
-        &self.text[self.starts[i] as usize + 1..self.ends[i] as usize]
-    }
-
-    /// Index of the word whose leading space is at byte `offset`.
-    /// The `count` words that the bytes `start..end` of the text cover exactly: a match must
-    /// begin at a word's start and end just past a word's end. A word can hold a space ("30 mg"
-    /// is one measurement token), and a term matching inside it is not a match of its words.
-    fn words_at(&self, start: usize, end: usize, count: usize) -> Option<Range<usize>> {
-        let first = self.starts.partition_point(|&s| (s as usize) < start);
-        let last = first.checked_add(count)?.checked_sub(1)?;
-        let aligned = self.starts.get(first).is_some_and(|&s| s as usize == start)
-            && self.ends.get(last).is_some_and(|&e| e as usize + 1 == end);
-        aligned.then_some(first..first + count)
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::borrow::Cow;
+
     use super::*;
     use crate::normalize::normalize_phrase;
 

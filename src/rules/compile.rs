@@ -3,10 +3,11 @@
 
 use regex::Regex;
 
-use super::diagnostic::{Diagnostic, Locator, did_you_mean};
+use super::diagnostic::{Diagnostic, Locator};
 use super::file::{CaptureSpec, CombineSpec, Examples, RuleFile, Scope};
 use crate::code::CodeSystem;
 use crate::dictionary::Dictionary;
+use crate::hints::did_you_mean;
 use crate::normalize::normalize_phrase;
 use crate::sections::SectionCategory;
 

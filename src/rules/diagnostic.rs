@@ -118,24 +118,6 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// The closest of `candidates` to `word`, if it is close enough to be a likely typo.
-pub fn did_you_mean<'a>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
-    candidates
-        .into_iter()
-        .map(|c| {
-            (
-                strsim::jaro_winkler(&word.to_lowercase(), &c.to_lowercase()),
-                c,
-            )
-        })
-        .filter(|(score, _)| *score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
-}
-
 /// Finds lines in a pack's YAML text, to give semantic errors a position.
 pub struct Locator<'t> {
     lines: Vec<&'t str>,
@@ -207,14 +189,6 @@ impl<'t> Locator<'t> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn did_you_mean_finds_typos_only() {
-        let keys = ["any", "all", "regex", "veto", "sections", "ignore_sections"];
-        assert_eq!(did_you_mean("sectons", keys), Some("sections"));
-        assert_eq!(did_you_mean("vetos", keys), Some("veto"));
-        assert_eq!(did_you_mean("banana", keys), None);
-    }
 
     #[test]
     fn locator_finds_keys_inside_the_right_rule() {

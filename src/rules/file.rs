@@ -288,7 +288,7 @@ pub struct Example {
     /// The exact code expected (default: the rule's code, or any code it can select).
     pub code: Option<String>,
     /// `inpatient` or `outpatient` (default outpatient).
-    pub setting: Option<crate::policy::Setting>,
+    pub setting: Option<crate::setting::Setting>,
 }
 
 #[derive(Deserialize)]
@@ -298,7 +298,7 @@ struct ExampleFields {
     #[serde(default)]
     code: Option<String>,
     #[serde(default)]
-    setting: Option<crate::policy::Setting>,
+    setting: Option<crate::setting::Setting>,
 }
 
 /// An example is either a plain string or `{text, code, setting}`; a hand-written visitor keeps

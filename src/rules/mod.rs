@@ -18,7 +18,6 @@ pub mod diagnostic;
 pub mod file;
 pub mod index;
 mod read;
-pub mod testing;
 
 use std::collections::HashMap;
 
@@ -28,7 +27,8 @@ pub use file::{RuleFile, RulePackFile};
 pub use read::{MAX_PACK_FILES, PackReadError};
 
 use crate::dictionary::Dictionary;
-use diagnostic::{Locator, did_you_mean};
+use crate::hints::{did_you_mean, unknown_name_help};
+use diagnostic::Locator;
 
 pub use crate::embedded::BUILTIN_PACKS;
 
@@ -508,21 +508,6 @@ pub(crate) fn yaml_diagnostic(path: &str, error: &serde_yaml::Error) -> Diagnost
         None => message,
     };
     Diagnostic::error(path, message).at(position).help(help)
-}
-
-/// For serde's "unknown field `x`, expected one of `a`, `b`" (or "unknown variant"), suggests
-/// the closest expected name.
-pub(crate) fn unknown_name_help(message: &str) -> Option<String> {
-    let rest = message
-        .split_once("unknown field `")
-        .or_else(|| message.split_once("unknown variant `"))?
-        .1;
-    let (found, expected) = rest.split_once('`')?;
-    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-    match did_you_mean(found, candidates.iter().copied()) {
-        Some(best) => Some(format!("did you mean `{best}`?")),
-        None => Some(format!("expected one of: {}", candidates.join(", "))),
-    }
 }
 
 /// The CRC-32 of the packs' text, in load order (see [`RuleSet::fingerprint`]).

@@ -533,7 +533,8 @@ async fn import(
     Ok(result)
 }
 
-/// [`import`] without the async runtime: `medcode serve --queue` calls it at start.
+/// Codes the records (in parallel) and adds them to the queue, without the async runtime (the
+/// import forms call it from `spawn_blocking`; `medcode serve --queue` at start).
 ///
 /// # Errors
 /// A store error (coding errors are listed with the unreadable lines).

@@ -1,12 +1,15 @@
 //! `medcode rules test`: every rule's `match` and `no_match` examples run through the whole
 //! pipeline, with the outcome of each.
+//!
+//! Above the pipeline, not inside `rules` (as ast-grep keeps `sg test` out of its core): rules
+//! are data the pipeline reads, and running them needs the whole pipeline.
 
 use serde::Serialize;
 
-use super::Rule;
-use super::file::Example;
 use crate::pipeline::{Engine, Options};
 use crate::report::Report;
+use crate::rules::Rule;
+use crate::rules::file::Example;
 
 /// How one example went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -95,7 +98,7 @@ fn test_rule(engine: &Engine, rule: &Rule) -> Result<RuleTest, crate::pipeline::
         // the code it gives satisfies the other's example.
         // Only a code this rule could give itself (or the one the example expects) counts.
         let own: Vec<String> = match rule.index {
-            Some(_) => super::index::completed_codes(rule),
+            Some(_) => crate::rules::index::completed_codes(rule),
             None => rule.codes().into_iter().map(str::to_string).collect(),
         };
         produced.extend(
@@ -169,7 +172,7 @@ fn decided_by(report: &Report, for_index: bool) -> Vec<String> {
 /// code also quotes the words of the codes it replaced; those are not the replaced rule's).
 fn produced_by(report: &Report, rule: &Rule) -> Vec<String> {
     let own: Vec<String> = match rule.index {
-        Some(_) => super::index::completed_codes(rule),
+        Some(_) => crate::rules::index::completed_codes(rule),
         None => rule.codes().into_iter().map(str::to_string).collect(),
     };
     report
