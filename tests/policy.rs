@@ -63,6 +63,18 @@ rules:
     code: "71046"
     match: { any: [chest film] }
     reason: Made up.
+  - id: sugar
+    system: ICD-10-CM
+    code: E11.9
+    match: { any: [sugar disease] }
+    context: { family: Z83.3 }
+    reason: Made up.
+  - id: sugar-with-stomach
+    system: ICD-10-CM
+    code: E11.43
+    match: { any: [slow stomach], all: [{ any: [sugar disease], within: note }] }
+    combine: { requires: [sugar], replaces: [sugar] }
+    reason: Made up.
 "#;
 
 fn engine() -> Engine {
@@ -74,6 +86,12 @@ fn engine() -> Engine {
         ("M79.602", "Pain in left arm"),
         ("M79.603", "Pain in arm, unspecified"),
         ("R05.9", "Cough, unspecified"),
+        ("E11.9", "Type 2 diabetes mellitus without complications"),
+        (
+            "E11.43",
+            "Type 2 diabetes mellitus with diabetic autonomic (poly)neuropathy",
+        ),
+        ("Z83.3", "Family history of diabetes mellitus"),
         ("I10", "Essential (primary) hypertension"),
         ("B99.9", "Unspecified infectious disease"),
     ];
@@ -162,6 +180,16 @@ fn policy_decisions_on_made_up_rules() {
             "a risk list is hypothetical to the end of its list",
             "PLAN: Risks including bleeding, pain, and infection were discussed.",
             &[],
+        ),
+        (
+            "a combination code replaces the code it combines",
+            "ASSESSMENT: Sugar disease. Slow stomach.",
+            &["E11.43"],
+        ),
+        (
+            "a family history does not make a combination, and is not replaced by one",
+            "ASSESSMENT: Slow stomach.\nFAMILY HISTORY: Mother with sugar disease.",
+            &["Z83.3"],
         ),
         (
             "a finding after the risk list is coded",

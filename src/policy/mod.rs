@@ -226,8 +226,16 @@ fn apply_combinations(
     rejected: &mut Vec<Rejected>,
     rules: &RuleSet,
 ) {
-    let fired =
-        |s: &Suggestion| -> Vec<String> { s.evidence.iter().map(|e| e.rule.clone()).collect() };
+    // A rule's finding counts only as the condition itself: its family- or personal-history
+    // code (say Z83.3 from the diabetes rule) neither satisfies `requires` nor is replaced.
+    let redirected =
+        |id: &str, code: &str| rules.get(id).is_some_and(|r| r.context.redirects_to(code));
+    let fired = |s: &Suggestion| -> Vec<String> {
+        (s.evidence.iter())
+            .filter(|e| !redirected(&e.rule, &s.code))
+            .map(|e| e.rule.clone())
+            .collect()
+    };
     let all_fired: HashSet<String> = suggestions.iter().flat_map(fired).collect();
     let mut replaced: Vec<(String, String)> = Vec::new(); // (rule id, by code)
     suggestions.retain_mut(|s| {
@@ -267,7 +275,7 @@ fn apply_combinations(
     suggestions.retain(|s| {
         let by = replaced
             .iter()
-            .find(|(id, _)| s.evidence.iter().all(|e| &e.rule == id));
+            .find(|(id, _)| s.evidence.iter().all(|e| &e.rule == id) && !redirected(id, &s.code));
         if let Some((_, code)) = by {
             rejected.push(rejection(
                 s,

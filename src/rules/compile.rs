@@ -37,6 +37,23 @@ pub struct ContextActions {
     pub family: Option<Action>,
 }
 
+impl ContextActions {
+    /// True when a context sends this rule's evidence to `code` instead of the rule's own
+    /// (a family-history or personal-history Z code): a suggestion of that code is not the
+    /// condition itself.
+    pub fn redirects_to(&self, code: &str) -> bool {
+        [
+            &self.negated,
+            &self.uncertain,
+            &self.hypothetical,
+            &self.historical,
+            &self.family,
+        ]
+        .into_iter()
+        .any(|action| matches!(action, Some(Action::Code(c)) if c == code))
+    }
+}
+
 /// The id of the rules behind dictionary candidates.
 pub const DICTIONARY_RULE: &str = "dictionary";
 
