@@ -211,3 +211,65 @@ fn resolved_is_coded_for_an_inpatient_stay_only() {
     assert_eq!(codes_in(&engine, note, Setting::Inpatient), ["I10"]);
     assert!(codes_in(&engine, note, Setting::Outpatient).is_empty());
 }
+
+/// Every code `rules/history-codes.yaml` can give is billable in the embedded dictionary (whose
+/// titles a dictionary test checks against the official files).
+#[test]
+fn every_history_code_is_a_billable_code_of_the_embedded_dictionary() {
+    let dictionary = Dictionary::starter().unwrap();
+    let table = medcode::policy::history::HistoryCodes::builtin().unwrap();
+    let mut codes: Vec<&str> = table.history_codes().collect();
+    codes.dedup();
+    assert!(codes.len() > 10);
+    for code in codes {
+        let entry = dictionary.get(CodeSystem::Icd10Cm, code);
+        assert!(
+            entry.is_some_and(|e| e.billable),
+            "{code} is not a billable code"
+        );
+    }
+}
+
+/// A past condition whose rule names no history action gets its personal-history code from the
+/// table; a rule's own action wins.
+#[test]
+fn history_codes_come_from_the_table_when_the_rule_names_none() {
+    let rules = r#"
+pack: { name: h, version: "1" }
+rules:
+  - id: lung
+    system: ICD-10-CM
+    code: J18.9
+    match: { any: [pneumonia] }
+    reason: Made up.
+  - id: kidney
+    system: ICD-10-CM
+    code: N39.0
+    match: { any: [urinary tract infection] }
+    context: { historical: keep }
+    reason: Made up.
+"#;
+    let entries = [
+        ("J18.9", "Pneumonia, unspecified organism"),
+        ("Z87.01", "Personal history of pneumonia (recurrent)"),
+        ("N39.0", "Urinary tract infection, site not specified"),
+    ]
+    .map(|(c, t)| CodeEntry::new(CodeSystem::Icd10Cm, c, t));
+    let dictionary = Dictionary::from_entries("test", entries.to_vec());
+    let pack = PackSource {
+        path: "h.yaml".into(),
+        yaml: rules.into(),
+    };
+    let engine = common::engine_with(&[pack], dictionary);
+    let cases: &[(&str, &[&str])] = &[
+        ("ASSESSMENT: Pneumonia.", &["J18.9"]),
+        ("PAST MEDICAL HISTORY: History of pneumonia.", &["Z87.01"]),
+        (
+            "PAST MEDICAL HISTORY: History of urinary tract infection.",
+            &["N39.0"],
+        ),
+    ];
+    for (note, expected) in cases {
+        assert_eq!(codes(&engine, note), *expected, "{note}");
+    }
+}

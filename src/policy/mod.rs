@@ -27,6 +27,7 @@ pub use bundles::{BundleError, CptBundles};
 pub use integral::{IntegralError, IntegralSymptoms};
 
 pub mod bundles;
+pub mod history;
 pub mod integral;
 
 /// The policy's tables, loaded once with the engine.
@@ -36,6 +37,8 @@ pub struct PolicyTables {
     pub integral: IntegralSymptoms,
     /// CPT work a larger procedure includes.
     pub bundles: CptBundles,
+    /// Personal-history codes for rules that name none.
+    pub history: history::HistoryCodes,
 }
 
 /// A policy table is invalid.
@@ -47,10 +50,14 @@ pub enum PolicyError {
     /// The CPT bundle table.
     #[error(transparent)]
     Bundles(#[from] BundleError),
+    /// The personal-history table.
+    #[error(transparent)]
+    History(#[from] history::HistoryError),
 }
 
 impl PolicyTables {
-    /// The embedded tables (`rules/integral-symptoms.yaml`, `rules/cpt-bundles.yaml`).
+    /// The embedded tables (`rules/integral-symptoms.yaml`, `rules/cpt-bundles.yaml`,
+    /// `rules/history-codes.yaml`).
     ///
     /// # Errors
     /// Only if an embedded table is invalid, which the test suite rules out.
@@ -58,6 +65,7 @@ impl PolicyTables {
         Ok(PolicyTables {
             integral: IntegralSymptoms::builtin()?,
             bundles: CptBundles::builtin()?,
+            history: history::HistoryCodes::builtin()?,
         })
     }
 }
@@ -120,7 +128,7 @@ pub fn resolve(
             modifiers.clone()
         };
         let evidence = evidence(doc, candidate, rule, modifiers.clone());
-        match decide(rule, &candidate.code, &modifiers, setting) {
+        match decide(rule, &candidate.code, &modifiers, setting, &tables.history) {
             Decision::Reject(reason) => out.rejected.push(Rejected {
                 code: candidate.code.clone(),
                 system: rule.system,
@@ -562,8 +570,15 @@ fn add_flag(suggestion: &mut Suggestion, flag: &str) {
 /// The guideline decision for the context ([`context::policy::decide`]: negated > family >
 /// hypothetical > historical > uncertain, by setting), then the rule's own `context` actions:
 /// `keep` codes it anyway, a code switches to it (history Z85, family Z80, outpatient symptom),
-/// `reject` rejects.
-fn decide(rule: &Rule, code: &str, modifiers: &[Modifier], setting: Setting) -> Decision {
+/// `reject` rejects. A rule with no `historical` action gives the personal-history code of
+/// `rules/history-codes.yaml` for a past condition, when the table has one.
+fn decide(
+    rule: &Rule,
+    code: &str,
+    modifiers: &[Modifier],
+    setting: Setting,
+    history: &history::HistoryCodes,
+) -> Decision {
     let code_it = |code: &str, flag: Option<String>, why: Option<String>| Decision::Code {
         code: code.to_string(),
         flag,
@@ -609,6 +624,17 @@ fn decide(rule: &Rule, code: &str, modifiers: &[Modifier], setting: Setting) -> 
         ),
     };
     let what = cue(category);
+    let from_table;
+    let action = match (category, action) {
+        (ContextCategory::Historical, None) => match history.code_for(code) {
+            Some(history_code) => {
+                from_table = Some(Action::Code(history_code.to_string()));
+                &from_table
+            }
+            None => action,
+        },
+        _ => action,
+    };
     match action {
         Some(Action::Keep) => code_it(
             code,

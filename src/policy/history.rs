@@ -1,0 +1,134 @@
+//! Personal-history codes by condition: what a condition found as past and resolved is coded
+//! as when its rule names no `historical` action (Guidelines I.C.21.c.4).
+//!
+//! The knowledge is data, `rules/history-codes.yaml`: rows of condition codes or prefixes and
+//! the history code. [`HistoryCodes::code_for`] answers one question: the history code of a
+//! condition code, by the longest prefix that matches.
+//!
+//! Not for chronic conditions a note lists under past medical history (diabetes, hypertension):
+//! those are current, and their rules keep them (`historical: keep`), which wins over this table.
+
+use serde::Deserialize;
+
+/// The embedded table.
+const BUILTIN: &str = include_str!("../../rules/history-codes.yaml");
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TableFile {
+    history: Vec<RowFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RowFile {
+    codes: Vec<String>,
+    history: String,
+}
+
+/// The table could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct HistoryError {
+    /// The file.
+    pub path: String,
+    /// What is wrong, with line and column.
+    pub message: String,
+}
+
+/// Condition code prefixes and their personal-history codes.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryCodes {
+    /// (prefix, history code), longest prefix first.
+    rows: Vec<(String, String)>,
+}
+
+impl HistoryCodes {
+    /// The embedded table (`rules/history-codes.yaml`).
+    ///
+    /// # Errors
+    /// Only if the embedded table is invalid, which the test suite rules out.
+    pub fn builtin() -> Result<HistoryCodes, HistoryError> {
+        HistoryCodes::from_yaml("<embedded>/rules/history-codes.yaml", BUILTIN)
+    }
+
+    /// A table from YAML text.
+    ///
+    /// # Errors
+    /// [`HistoryError`] naming the file when the shape is wrong or a row has no codes.
+    pub fn from_yaml(path: &str, yaml: &str) -> Result<HistoryCodes, HistoryError> {
+        let error = |message: String| HistoryError {
+            path: path.to_string(),
+            message,
+        };
+        let file: TableFile = crate::yaml::from_str(yaml).map_err(|e| error(e.to_string()))?;
+        let mut rows = Vec::new();
+        for (i, row) in file.history.into_iter().enumerate() {
+            if row.codes.is_empty() || row.history.trim().is_empty() {
+                return Err(error(format!(
+                    "row {}: expected condition codes and a history code",
+                    i + 1
+                )));
+            }
+            for code in row.codes {
+                rows.push((
+                    code.trim().to_ascii_uppercase(),
+                    row.history.trim().to_string(),
+                ));
+            }
+        }
+        rows.sort_by_key(|(prefix, _)| std::cmp::Reverse(prefix.len()));
+        Ok(HistoryCodes { rows })
+    }
+
+    /// The history code of `code` (`J18.9` → `Z87.01`), by the longest matching prefix.
+    pub fn code_for(&self, code: &str) -> Option<&str> {
+        self.rows
+            .iter()
+            .find(|(prefix, _)| code.starts_with(prefix.as_str()))
+            .map(|(_, history)| history.as_str())
+    }
+
+    /// Every history code the table can give.
+    pub fn history_codes(&self) -> impl Iterator<Item = &str> {
+        self.rows.iter().map(|(_, history)| history.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn longest_prefix_wins() {
+        let table = HistoryCodes::from_yaml(
+            "t.yaml",
+            "history:\n  - { codes: [K92], history: Z87.19 }\n  - { codes: [K92.2], history: X }\n",
+        )
+        .unwrap();
+        for (code, expected) in [
+            ("K92.2", Some("X")),
+            ("K92.1", Some("Z87.19")),
+            ("K9", None),
+            ("J18.9", None),
+        ] {
+            assert_eq!(table.code_for(code), expected, "{code}");
+        }
+    }
+
+    #[test]
+    fn the_builtin_table_reads() {
+        let table = HistoryCodes::builtin().unwrap();
+        assert_eq!(table.code_for("J18.9"), Some("Z87.01"));
+        assert_eq!(table.code_for("I63.9"), Some("Z86.73"));
+        assert_eq!(table.code_for("I10"), None);
+    }
+
+    #[test]
+    fn rows_without_codes_are_refused_with_the_file() {
+        let error =
+            HistoryCodes::from_yaml("h.yaml", "history:\n  - { codes: [], history: Z87.01 }\n")
+                .unwrap_err();
+        assert!(error.to_string().starts_with("h.yaml: row 1"), "{error}");
+    }
+}
