@@ -264,8 +264,18 @@ fn sections() {
         ),
         (
             "unknown caps header",
+            "WOUND CLASSIFICATION: clean.",
+            &[(Other, Some("WOUND CLASSIFICATION"))],
+        ),
+        (
+            "a longer heading named as other is not split at the known heading inside it",
+            "SPECIMENS SENT TO PATHOLOGY: gallbladder.",
+            &[(Other, Some("SPECIMENS SENT TO PATHOLOGY"))],
+        ),
+        (
+            "pathology states diagnoses",
             "SURGICAL PATHOLOGY: benign.",
-            &[(Other, Some("SURGICAL PATHOLOGY"))],
+            &[(Diagnoses, Some("SURGICAL PATHOLOGY"))],
         ),
         (
             "text before first header",
