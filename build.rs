@@ -10,6 +10,7 @@ use std::fmt::Write;
 use std::path::Path;
 
 fn main() {
+    data_cfg();
     let root = std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR");
     let out = std::env::var("OUT_DIR").expect("OUT_DIR");
     let mut code = String::new();
@@ -83,5 +84,18 @@ fn drop_nulls(value: &mut serde_json::Value) {
         }
         serde_json::Value::Array(items) => items.iter_mut().for_each(drop_nulls),
         _ => {}
+    }
+}
+
+/// Tests that need the official files and the corpus (`MEDCODE_DATA_DIR`) are marked
+/// `#[cfg_attr(medcode_no_data, ignore = "...")]`: without the directory, `cargo test` lists
+/// them as ignored, with the reason, in its summary instead of passing them silently.
+fn data_cfg() {
+    println!("cargo::rustc-check-cfg=cfg(medcode_no_data)");
+    println!("cargo:rerun-if-env-changed=MEDCODE_DATA_DIR");
+    let present = std::env::var_os("MEDCODE_DATA_DIR")
+        .is_some_and(|dir| !dir.is_empty() && Path::new(&dir).is_dir());
+    if !present {
+        println!("cargo::rustc-cfg=medcode_no_data");
     }
 }

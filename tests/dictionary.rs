@@ -405,6 +405,10 @@ fn stale_sources_are_detected() {
 
 // ---------------------------------------------------------------- official files
 
+#[cfg_attr(
+    medcode_no_data,
+    ignore = "needs MEDCODE_DATA_DIR (CI sets it to ../shared/data)"
+)]
 #[test]
 fn icd10cm_2026_has_74719_billable_codes() {
     let Some(dir) = data_dir() else { return };
@@ -456,6 +460,10 @@ fn icd10cm_2026_has_74719_billable_codes() {
     assert_eq!(dictionary.block_of("E11.9").unwrap().code, "E08-E13");
 }
 
+#[cfg_attr(
+    medcode_no_data,
+    ignore = "needs MEDCODE_DATA_DIR (CI sets it to ../shared/data)"
+)]
 #[test]
 fn hcpcs_2026_codes_and_descriptions() {
     let Some(dir) = data_dir() else { return };
@@ -495,6 +503,10 @@ fn hcpcs_2026_codes_and_descriptions() {
     assert_eq!(j1885.pricing, ["51"]);
 }
 
+#[cfg_attr(
+    medcode_no_data,
+    ignore = "needs MEDCODE_DATA_DIR (CI sets it to ../shared/data)"
+)]
 #[test]
 fn starter_dictionary_matches_the_official_files() {
     let Some(dir) = data_dir() else { return };
@@ -519,6 +531,10 @@ fn starter_dictionary_matches_the_official_files() {
     assert!(checked >= 20, "{checked}");
 }
 
+#[cfg_attr(
+    medcode_no_data,
+    ignore = "needs MEDCODE_DATA_DIR (CI sets it to ../shared/data)"
+)]
 #[test]
 fn full_dictionary_round_trip_lookup_search_and_checks() {
     let Some(dir) = data_dir() else { return };
@@ -575,6 +591,10 @@ fn full_dictionary_round_trip_lookup_search_and_checks() {
 /// Measures the resident memory of a loaded full dictionary in a fresh process (so that the
 /// import's freed memory does not hide it): imports and saves here, then runs
 /// `memory_probe` in a child process on the saved file.
+#[cfg_attr(
+    medcode_no_data,
+    ignore = "needs MEDCODE_DATA_DIR (CI sets it to ../shared/data)"
+)]
 #[test]
 fn loaded_dictionary_fits_in_memory_budget() {
     let Some(dir) = data_dir() else { return };

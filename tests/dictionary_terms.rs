@@ -26,6 +26,10 @@ fn words(sentence: &str) -> Vec<String> {
     out
 }
 
+#[cfg_attr(
+    medcode_no_data,
+    ignore = "needs MEDCODE_DATA_DIR (CI sets it to ../shared/data)"
+)]
 #[test]
 fn made_up_sentences_find_their_codes() {
     let Some(dir) = common::data_dir("dictionary terms") else {
@@ -190,6 +194,10 @@ fn synthetic_sentences() -> Vec<String> {
     out
 }
 
+#[cfg_attr(
+    medcode_no_data,
+    ignore = "needs MEDCODE_DATA_DIR (CI sets it to ../shared/data)"
+)]
 #[test]
 fn matching_is_cheap_per_megabyte() {
     let Some(dir) = common::data_dir("dictionary terms") else {

@@ -106,6 +106,10 @@ fn real_words_are_not_corrected_and_negation_still_applies() {
     );
 }
 
+#[cfg_attr(
+    medcode_no_data,
+    ignore = "needs MEDCODE_DATA_DIR (CI sets it to ../shared/data)"
+)]
 #[test]
 fn dictionary_candidates_fill_gaps_and_follow_context() {
     let Some(dir) = common::data_dir("dictionary candidates") else {
