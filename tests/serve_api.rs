@@ -201,6 +201,10 @@ fn explain_codes_search_and_health() {
     let health: Value = serde_json::from_str(&answer).unwrap();
     assert_eq!(health["status"], "ok");
     assert_eq!(health["medcode_version"], env!("CARGO_PKG_VERSION"));
+    // A server logs each request at info by default, in plain text when not on a terminal.
+    let log = server.log();
+    assert!(log.contains("path=\"/healthz\" status=200"), "{log}");
+    assert!(!log.contains('\u{1b}'), "no colour codes in a log file: {log}");
 }
 
 #[test]

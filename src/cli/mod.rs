@@ -287,7 +287,12 @@ struct TokensArgs {
 /// Parses arguments, sets up logging and runs the command.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.verbose);
+    // A server logs one line per request (path and status, never note text) unless told less.
+    #[cfg(feature = "serve")]
+    let server = matches!(cli.command, Command::Serve(_));
+    #[cfg(not(feature = "serve"))]
+    let server = false;
+    init_logging(cli.verbose, server);
     let config = cli.config.as_deref();
     // --dict wins over the config file's `dictionary:`.
     let dict_path = match config::load_config(config) {
@@ -405,18 +410,22 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
     })
 }
 
-fn init_logging(verbose: u8) {
+fn init_logging(verbose: u8, server: bool) {
     let default = match verbose {
+        0 if server => "medcode=info,warn",
         0 => "warn",
         1 => "medcode=debug,warn",
         _ => "medcode=trace,debug",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    // Colours only on a terminal: a log file or a pipe gets plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(false)
+        .with_ansi(ansi)
         .init();
 }
 
