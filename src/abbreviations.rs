@@ -616,7 +616,7 @@ fn yaml_error(path: &str, error: &serde_yaml::Error) -> AbbreviationError {
             .and_then(|(_, rest)| rest.split_once('`'))
             .map(|(found, _)| found);
         help = found.and_then(|found| {
-            did_you_mean(found, ALL_SECTIONS.iter().map(|s| s.name()))
+            did_you_mean(found, SectionCategory::ALL.iter().map(|s| s.name()))
                 .map(|best| format!("did you mean `{best}`?"))
         });
     }
@@ -632,35 +632,6 @@ fn yaml_error(path: &str, error: &serde_yaml::Error) -> AbbreviationError {
         help,
     }
 }
-
-/// Every section category, for suggestions.
-const ALL_SECTIONS: &[SectionCategory] = &[
-    SectionCategory::Unlabeled,
-    SectionCategory::Other,
-    SectionCategory::ChiefComplaint,
-    SectionCategory::Hpi,
-    SectionCategory::PastMedicalHistory,
-    SectionCategory::PastSurgicalHistory,
-    SectionCategory::FamilyHistory,
-    SectionCategory::SocialHistory,
-    SectionCategory::Medications,
-    SectionCategory::Allergies,
-    SectionCategory::ReviewOfSystems,
-    SectionCategory::PhysicalExam,
-    SectionCategory::Results,
-    SectionCategory::Assessment,
-    SectionCategory::Plan,
-    SectionCategory::AssessmentAndPlan,
-    SectionCategory::Diagnoses,
-    SectionCategory::DischargeDiagnoses,
-    SectionCategory::Procedure,
-    SectionCategory::Findings,
-    SectionCategory::Impression,
-    SectionCategory::HospitalCourse,
-    SectionCategory::Indications,
-    SectionCategory::Anesthesia,
-    SectionCategory::Disposition,
-];
 
 /// The 1-based line of every entry's `abbr:` key, in order (comment lines skipped), so that
 /// validation errors can name the line of the n-th entry.
@@ -1404,13 +1375,13 @@ mod tests {
 
     #[test]
     fn every_builtin_section_name_is_known() {
-        for section in ALL_SECTIONS {
+        for section in SectionCategory::ALL {
             let yaml = format!(
                 "abbreviations:\n  - abbr: XY\n    senses:\n      - {{ means: x, sections: [{}] }}\n",
                 section.name()
             );
             let pack = Abbreviations::from_yaml("p.yaml", &yaml).unwrap();
-            assert!(pack.expand(&["xy"], 0, *section).is_some(), "{section}");
+            assert!(pack.expand(&["xy"], 0, section).is_some(), "{section}");
         }
     }
 }

@@ -102,6 +102,57 @@ impl SectionCategory {
         )
     }
 
+    /// Every category, in the order of the enum (for help texts and "did you mean").
+    pub const ALL: [SectionCategory; 25] = [
+        SectionCategory::Unlabeled,
+        SectionCategory::Other,
+        SectionCategory::ChiefComplaint,
+        SectionCategory::Hpi,
+        SectionCategory::PastMedicalHistory,
+        SectionCategory::PastSurgicalHistory,
+        SectionCategory::FamilyHistory,
+        SectionCategory::SocialHistory,
+        SectionCategory::Medications,
+        SectionCategory::Allergies,
+        SectionCategory::ReviewOfSystems,
+        SectionCategory::PhysicalExam,
+        SectionCategory::Results,
+        SectionCategory::Assessment,
+        SectionCategory::Plan,
+        SectionCategory::AssessmentAndPlan,
+        SectionCategory::Diagnoses,
+        SectionCategory::DischargeDiagnoses,
+        SectionCategory::Procedure,
+        SectionCategory::Findings,
+        SectionCategory::Impression,
+        SectionCategory::HospitalCourse,
+        SectionCategory::Indications,
+        SectionCategory::Anesthesia,
+        SectionCategory::Disposition,
+    ];
+
+    /// How much a statement in this section weighs as coding evidence, 0 to 1: a diagnosis
+    /// list or a procedure section says more than a narrative, a narrative more than a review
+    /// of systems. Exhaustive on purpose: a new category must be given its weight here.
+    pub fn coding_weight(self) -> f32 {
+        use SectionCategory as S;
+        match self {
+            S::Assessment
+            | S::AssessmentAndPlan
+            | S::Diagnoses
+            | S::DischargeDiagnoses
+            | S::Impression
+            | S::ChiefComplaint
+            | S::Indications
+            | S::Procedure => 1.0,
+            S::Hpi | S::HospitalCourse | S::Findings | S::Plan | S::Unlabeled => 0.95,
+            S::PastMedicalHistory | S::PastSurgicalHistory | S::Medications | S::Anesthesia => 0.9,
+            S::Results | S::PhysicalExam | S::Other | S::Disposition => 0.85,
+            S::FamilyHistory | S::SocialHistory | S::Allergies => 0.8,
+            S::ReviewOfSystems => 0.7,
+        }
+    }
+
     /// The snake_case name used in rule files and reports.
     pub fn name(self) -> &'static str {
         match self {
@@ -321,6 +372,38 @@ fn is_numbering(raw: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_category_is_listed_once_and_named_as_serde_names_it() {
+        let mut names: Vec<&str> = SectionCategory::ALL.iter().map(|c| c.name()).collect();
+        for category in SectionCategory::ALL {
+            let json = serde_json::to_string(&category).unwrap();
+            assert_eq!(json, format!("\"{}\"", category.name()));
+            let back: SectionCategory = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, category);
+        }
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(
+            names.len(),
+            SectionCategory::ALL.len(),
+            "a category listed twice"
+        );
+    }
+
+    #[test]
+    fn sections_that_state_diagnoses_weigh_most() {
+        for category in SectionCategory::ALL {
+            let weight = category.coding_weight();
+            assert!(weight > 0.0 && weight <= 1.0, "{category:?}");
+            if category.states_diagnoses() {
+                assert_eq!(weight, 1.0, "{category:?}");
+            }
+        }
+        assert!(
+            SectionCategory::ReviewOfSystems.coding_weight() < SectionCategory::Hpi.coding_weight()
+        );
+    }
 
     #[test]
     fn normalizes_headings() {

@@ -204,7 +204,10 @@ fn explain_codes_search_and_health() {
     // A server logs each request at info by default, in plain text when not on a terminal.
     let log = server.log();
     assert!(log.contains("path=\"/healthz\" status=200"), "{log}");
-    assert!(!log.contains('\u{1b}'), "no colour codes in a log file: {log}");
+    assert!(
+        !log.contains('\u{1b}'),
+        "no colour codes in a log file: {log}"
+    );
 }
 
 #[test]

@@ -671,25 +671,8 @@ fn decide(
 /// confirmed, evidence kept by the rule despite its context).
 fn confidence(rule: &Rule, candidate: &Candidate, evidence: &Evidence, flagged: bool) -> f32 {
     let context = if flagged { 0.85 } else { 1.0 };
-    let value = rule.confidence * candidate.quality * section_weight(evidence.section) * context;
+    let value = rule.confidence * candidate.quality * evidence.section.coding_weight() * context;
     (value * 100.0).round() / 100.0
-}
-
-/// How much a section's statements weigh as coding evidence.
-fn section_weight(section: SectionCategory) -> f32 {
-    use SectionCategory as S;
-    if section.states_diagnoses() {
-        return 1.0;
-    }
-    match section {
-        S::Procedure => 1.0,
-        S::Hpi | S::HospitalCourse | S::Findings | S::Plan | S::Unlabeled => 0.95,
-        S::PastMedicalHistory | S::PastSurgicalHistory | S::Medications | S::Anesthesia => 0.9,
-        S::Results | S::PhysicalExam | S::Other | S::Disposition => 0.85,
-        S::FamilyHistory | S::SocialHistory | S::Allergies => 0.8,
-        S::ReviewOfSystems => 0.7,
-        _ => 1.0,
-    }
 }
 
 /// Fills the rule's reason template.
