@@ -86,6 +86,24 @@ async fn shot(client: &Client, name: &str) {
     std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
 }
 
+async fn click(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn text_of(client: &Client, locator: Locator<'_>) -> String {
+    client.find(locator).await.unwrap().text().await.unwrap()
+}
+
+async fn wait_for(client: &Client, css: &str) {
+    client.wait().for_element(Locator::Css(css)).await.unwrap();
+}
+
 async fn card_class(client: &Client, code: &str) -> String {
     let card = client
         .find(Locator::Css(&format!("article.card[data-code='{code}']")))
@@ -109,13 +127,7 @@ async fn a_reviewer_works_through_the_queue_in_a_browser() {
 
     // The queue.
     client.goto(&server.at("/")).await.unwrap();
-    let progress = client
-        .find(Locator::Id("progress"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let progress = text_of(&client, Locator::Id("progress")).await;
     assert!(progress.starts_with("3 notes: 0 done"), "{progress}");
     shot(&client, "queue").await;
     client
@@ -133,20 +145,12 @@ async fn a_reviewer_works_through_the_queue_in_a_browser() {
     shot(&client, "note").await;
 
     // Accept one code, reject another with a reason.
-    client
-        .find(Locator::Css(
-            "article.card[data-code='E11.9'] form.accept button",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .for_element(Locator::Css("article.card.accept[data-code='E11.9']"))
-        .await
-        .unwrap();
+    click(
+        &client,
+        "article.card[data-code='E11.9'] form.accept button",
+    )
+    .await;
+    wait_for(&client, "article.card.accept[data-code='E11.9']").await;
     let reject = "article.card[data-code='I10'] form.reject";
     client
         .find(Locator::XPath(
@@ -164,18 +168,8 @@ async fn a_reviewer_works_through_the_queue_in_a_browser() {
         .send_keys("resolved last year")
         .await
         .unwrap();
-    client
-        .find(Locator::Css(&format!("{reject} button")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .for_element(Locator::Css("article.card.reject[data-code='I10']"))
-        .await
-        .unwrap();
+    click(&client, &format!("{reject} button")).await;
+    wait_for(&client, "article.card.reject[data-code='I10']").await;
 
     // Add a missed code: select its evidence in the text, then type the code.
     client
@@ -206,30 +200,14 @@ async fn a_reviewer_works_through_the_queue_in_a_browser() {
     assert_eq!(start, expected.to_string(), "byte offset of the selection");
     let code = client.find(Locator::Id("add-code")).await.unwrap();
     code.send_keys("R07.9").await.unwrap();
-    client
-        .find(Locator::Css("#add-form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .for_element(Locator::Css("ul.added"))
-        .await
-        .unwrap();
+    click(&client, "#add-form button").await;
+    wait_for(&client, "ul.added").await;
 
     // Reload: the decisions are kept.
     client.refresh().await.unwrap();
     assert!(card_class(&client, "E11.9").await.contains("accept"));
     assert!(card_class(&client, "I10").await.contains("reject"));
-    let added = client
-        .find(Locator::Css("ul.added"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let added = text_of(&client, Locator::Css("ul.added")).await;
     assert!(added.contains("R07.9"), "{added}");
     let marked = client.find(Locator::Css("#text mark.added")).await.unwrap();
     assert_eq!(marked.text().await.unwrap(), "chest pain");
@@ -255,13 +233,11 @@ async fn a_reviewer_works_through_the_queue_in_a_browser() {
     let first = client.find(Locator::Css("article.card")).await.unwrap();
     let first_code = first.attr("data-code").await.unwrap().unwrap();
     first.send_keys("a").await.unwrap();
-    client
-        .wait()
-        .for_element(Locator::Css(&format!(
-            "article.card.accept[data-code='{first_code}']"
-        )))
-        .await
-        .unwrap();
+    wait_for(
+        &client,
+        &format!("article.card.accept[data-code='{first_code}']"),
+    )
+    .await;
 
     // Markup in a note is text.
     client.goto(&server.at("/notes/3")).await.unwrap();
@@ -273,13 +249,7 @@ async fn a_reviewer_works_through_the_queue_in_a_browser() {
         .await
         .unwrap();
     assert_eq!(injected, 0);
-    let shown = client
-        .find(Locator::Id("text"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let shown = text_of(&client, Locator::Id("text")).await;
     assert!(shown.contains("<script>alert('x')</script>"), "{shown}");
     assert!(shown.contains("\"><img src=x onerror=alert(1)>"), "{shown}");
     assert!(client.get_alert_text().await.is_err(), "no script ran");

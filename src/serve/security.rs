@@ -135,14 +135,19 @@ fn carried_token(headers: &HeaderMap) -> Option<String> {
     {
         return Some(bearer.trim().to_string());
     }
+    cookie(headers, TOKEN_COOKIE).map(str::to_string)
+}
+
+/// The value of cookie `name` in the request's `Cookie` headers, as sent (not decoded).
+pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == TOKEN_COOKIE)
-        .map(|(_, value)| value.to_string())
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
 }
 
 fn query_token(request: &Request) -> Option<String> {

@@ -98,14 +98,8 @@ async fn blocking<T: Send + 'static>(
 }
 
 fn reviewer(headers: &HeaderMap) -> String {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == REVIEWER_COOKIE)
-        .map(|(_, value)| percent_decode(value))
+    super::security::cookie(headers, REVIEWER_COOKIE)
+        .map(percent_decode)
         .filter(|name| !name.trim().is_empty())
         .unwrap_or_else(|| "reviewer".to_string())
 }
