@@ -273,6 +273,19 @@ fn sections() {
             &[(Other, Some("SPECIMENS SENT TO PATHOLOGY"))],
         ),
         (
+            "a heading joined to the previous line by a comma",
+            "PREOPERATIVE DIAGNOSIS:\n1. Herniated disc.,PROCEDURES\n1. Discectomy.",
+            &[
+                (Diagnoses, Some("PREOPERATIVE DIAGNOSIS")),
+                (Procedure, Some("PROCEDURES")),
+            ],
+        ),
+        (
+            "capitals after a comma inside a sentence are not a heading",
+            "ASSESSMENT: Pain in the knee, PLAN\nRest.",
+            &[(Assessment, Some("ASSESSMENT"))],
+        ),
+        (
             "pathology states diagnoses",
             "SURGICAL PATHOLOGY: benign.",
             &[(Diagnoses, Some("SURGICAL PATHOLOGY"))],

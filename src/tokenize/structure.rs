@@ -76,6 +76,10 @@ fn mark_boundaries(text: &str, lexed: &Lexed, catalogue: &SectionCatalogue) -> V
         if let Some(mark) = own_line_heading(text, tokens, line.tokens.clone(), catalogue) {
             marks[line.tokens.start] = Some(mark);
         }
+        if let Some((at, mark)) = comma_joined_heading(text, tokens, line.tokens.clone(), catalogue)
+        {
+            marks[at] = Some(mark);
+        }
         for i in line.tokens.clone().skip(1) {
             if ends_sentence(text, tokens, i - 1) {
                 marks[i] = Some(Mark::Sentence(SentenceKind::Text));
@@ -253,6 +257,49 @@ fn own_line_heading(
             len: line.len(),
             heading,
         }),
+        HeadingKind::Subheading => None,
+    }
+}
+
+/// `... C5-C6.,POSTOPERATIVE DIAGNOSES` — a transcription that joined its lines with commas: a
+/// known heading in capitals that ends the line, after a comma that follows the end of a
+/// sentence, starts its section there, as it would alone on its line. Returns where it starts.
+fn comma_joined_heading(
+    text: &str,
+    tokens: &[Token],
+    line: Range<usize>,
+    catalogue: &SectionCatalogue,
+) -> Option<(usize, Mark)> {
+    let most = catalogue.longest_heading_words();
+    let words = line
+        .clone()
+        .rev()
+        .take_while(|&i| tokens[i].kind == TokenKind::Word)
+        .take(most + 1)
+        .count();
+    if words == 0 || words > most || line.end - words < line.start + 2 {
+        return None;
+    }
+    let first = line.end - words;
+    let comma = tokens[first - 1].span.slice(text);
+    let before = tokens[first - 2].span.slice(text);
+    if comma != "," || !matches!(before, "." | ")" | ";" | ":") {
+        return None;
+    }
+    let heading = tokens[first].span.cover(tokens[line.end - 1].span);
+    let heading_text = heading.slice(text);
+    if heading_text.chars().any(char::is_lowercase) {
+        return None;
+    }
+    match catalogue.lookup(heading_text)? {
+        HeadingKind::Section(category) => Some((
+            first,
+            Mark::Section {
+                category,
+                len: words,
+                heading,
+            },
+        )),
         HeadingKind::Subheading => None,
     }
 }
