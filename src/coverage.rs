@@ -208,6 +208,26 @@ pub enum Statements {
     Procedures,
 }
 
+/// Openings of the operative record's other fields ("Complications: none", "Estimated blood
+/// loss: 50 mL") that a transcription runs into a procedure section: they are not procedure
+/// statements.
+const RECORD_FIELDS: &[&str] = &[
+    "complication",
+    "no complication",
+    "estimated blood loss",
+    "blood loss",
+    "ebl",
+    "anesthesia",
+    "anesthetic",
+    "specimen",
+    "drain",
+    "fluids",
+    "urine output",
+    "condition",
+    "disposition",
+    "all questions",
+];
+
 /// Most words a line of a procedure section may have and still be a procedure title.
 const PROCEDURE_TITLE_WORDS: usize = 14;
 
@@ -233,8 +253,10 @@ impl Statements {
                         .any(|w| heading.contains(w))
                 });
                 let words: Vec<&str> = doc.slice(sentence.span).split_whitespace().collect();
+                let text = doc.slice(sentence.span).trim_start().to_ascii_lowercase();
                 category == SectionCategory::Procedure
                     && !narrative_heading
+                    && !RECORD_FIELDS.iter().any(|f| text.starts_with(f))
                     && words.len() <= PROCEDURE_TITLE_WORDS
                     && !words.iter().any(|w| {
                         matches!(
@@ -353,6 +375,9 @@ fn deliberate(reason: &str) -> bool {
         "integral",
         "replaced by",
         "more specific",
+        "mention",
+        "discharge summary",
+        "bundled into",
     ]
     .iter()
     .any(|w| reason.contains(w))
