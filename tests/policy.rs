@@ -38,6 +38,17 @@ rules:
     code: "50400"
     match: { any: [pyeloplasty], sections: [procedure] }
     reason: Made up.
+  - id: hernia
+    system: CPT
+    code: "49505"
+    match: { any: [hernia repair], sections: [procedure] }
+    refine: [{ any: [laparoscopic], code: "49650" }]
+    reason: Made up.
+  - id: excision
+    system: CPT
+    code: "11400"
+    match: { any: [lesion excision] }
+    reason: Made up.
   - id: closure
     system: CPT
     code: "12001"
@@ -99,7 +110,7 @@ fn engine() -> Engine {
         .iter()
         .map(|(c, t)| CodeEntry::new(CodeSystem::Icd10Cm, *c, *t))
         .collect();
-    for code in ["50400", "12001", "71046"] {
+    for code in ["50400", "12001", "71046", "49505", "49650", "11400"] {
         entries.push(CodeEntry::new(CodeSystem::Cpt, code, "made up (own words)"));
     }
     let dictionary = Dictionary::from_entries("test", entries);
@@ -155,6 +166,41 @@ fn policy_decisions_on_made_up_rules() {
             "a study a visit note mentions",
             "HISTORY OF PRESENT ILLNESS: Short of breath.\nRESULTS: Chest film was clear.",
             &[],
+        ),
+        (
+            "a procedure a discharge summary lists",
+            "PROCEDURE PERFORMED: Pyeloplasty.\nHOSPITAL COURSE: Recovered well.",
+            &[],
+        ),
+        (
+            "a procedure in a note with two headings about the stay",
+            "CONDITION ON DISCHARGE: Good.\nDISCHARGE MEDICATIONS: None.\nPROCEDURE PERFORMED: Pyeloplasty.",
+            &[],
+        ),
+        (
+            "one discharge heading does not make a discharge summary",
+            "PROCEDURE PERFORMED: Pyeloplasty.\nDISCHARGE INSTRUCTIONS: Rest.",
+            &["50400"],
+        ),
+        (
+            "an operation a visit note names outside a procedure section",
+            "HISTORY OF PRESENT ILLNESS: Seen for a rash.\nEXAMINATION: Lesion excision site healing well.",
+            &[],
+        ),
+        (
+            "an office procedure under a procedure heading of a visit note",
+            "HISTORY OF PRESENT ILLNESS: Seen for a mole.\nPROCEDURE: Lesion excision of the back.",
+            &["11400"],
+        ),
+        (
+            "the untitled account of an operation",
+            "Lesion excision of the back under local anesthesia.",
+            &["11400"],
+        ),
+        (
+            "one procedure named plainly in the narrative and with its approach in the list",
+            "PROCEDURE PERFORMED: Laparoscopic hernia repair.\nDESCRIPTION OF PROCEDURE: The hernia repair was completed.",
+            &["49650"],
         ),
         (
             "the study a report is about",

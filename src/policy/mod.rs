@@ -212,10 +212,13 @@ pub fn resolve(
     let mut suggestions: Vec<Suggestion> = suggestions.into_values().collect();
     apply_combinations(&mut suggestions, &mut out.rejected, rules);
     prefer_specific(&mut suggestions, &mut out.rejected);
+    prefer_refined_procedures(&mut suggestions, &mut out.rejected, rules);
     prefer_bilateral(&mut suggestions, &mut out.rejected, dictionary);
     drop_integral_symptoms(&mut suggestions, &mut out.rejected, &tables.integral);
     drop_narrative_symptoms(&mut suggestions, &mut out.rejected);
     drop_study_mentions(doc, &mut suggestions, &mut out.rejected);
+    drop_discharge_procedures(doc, &mut suggestions, &mut out.rejected);
+    drop_visit_procedure_mentions(doc, &mut suggestions, &mut out.rejected);
     drop_bundled_work(&mut suggestions, &mut out.rejected, &tables.bundles);
     suggestions.sort_by(|a, b| {
         b.confidence
@@ -304,6 +307,31 @@ fn apply_combinations(
             combination.evidence.sort_by_key(|e| e.span.start);
         }
     }
+}
+
+/// A procedure rule that gave its base code from one sentence and a refined code from another
+/// ("Laparoscopic inguinal herniorrhaphy" in the procedure list, "the inguinal hernia was
+/// reduced" in the narrative) describes one procedure, named more precisely where the refined
+/// code came from: the base code goes.
+fn prefer_refined_procedures(
+    suggestions: &mut Vec<Suggestion>,
+    rejected: &mut Vec<Rejected>,
+    rules: &RuleSet,
+) {
+    let refined: Vec<(String, String)> = suggestions
+        .iter()
+        .filter(|s| s.system == CodeSystem::Cpt)
+        .filter(|s| rules.get(&s.rule).is_some_and(|r| r.code != s.code))
+        .map(|s| (s.rule.clone(), s.code.clone()))
+        .collect();
+    reject_where(suggestions, rejected, |s| {
+        let base =
+            s.system == CodeSystem::Cpt && rules.get(&s.rule).is_some_and(|r| r.code == s.code);
+        let (_, by) = refined.iter().find(|(rule, _)| base && *rule == s.rule)?;
+        Some(format!(
+            "the same procedure is documented more specifically elsewhere in the note: {by}"
+        ))
+    });
 }
 
 /// Rejects every suggestion for which `why` gives a reason (computed over the suggestions as
@@ -459,15 +487,7 @@ fn drop_study_mentions(
 ) {
     // A visit, consult or discharge note (it tells a history or a hospital course) is not the
     // report of the studies it names: those have reports of their own.
-    let visit = doc.sections.iter().any(|s| {
-        matches!(
-            s.category,
-            SectionCategory::Hpi
-                | SectionCategory::HospitalCourse
-                | SectionCategory::ReviewOfSystems
-                | SectionCategory::ChiefComplaint
-        )
-    });
+    let visit = is_visit_note(doc);
     let cutoff = match doc.sections.get(REPORT_TITLE_SECTIONS) {
         _ if visit => 0,
         Some(section) => section.span.start,
@@ -481,6 +501,94 @@ fn drop_study_mentions(
                 "a study named in a visit or discharge note, or only deep in a note, reads as a mention: a report names its study in its first sections".to_string()
             })
     });
+}
+
+/// A visit, consult or discharge note tells a history, a review of systems, a chief complaint
+/// or a hospital course.
+fn is_visit_note(doc: &Document<'_>) -> bool {
+    doc.sections.iter().any(|s| {
+        matches!(
+            s.category,
+            SectionCategory::Hpi
+                | SectionCategory::HospitalCourse
+                | SectionCategory::ReviewOfSystems
+                | SectionCategory::ChiefComplaint
+        )
+    })
+}
+
+/// True for CPT surgery codes (10004–69990).
+fn is_surgery(code: &str) -> bool {
+    code.parse::<u32>()
+        .is_ok_and(|n| (10004..=69990).contains(&n))
+}
+
+/// An operation named only outside the procedure sections (a visit or consult note's narrative:
+/// "he underwent a partial meniscectomy on September 7"; an examination; a history) was
+/// reported from its own operative note. The author's own operation is told under a procedure
+/// heading, or in the untitled account of a note that is not a visit note.
+fn drop_visit_procedure_mentions(
+    doc: &Document<'_>,
+    suggestions: &mut Vec<Suggestion>,
+    rejected: &mut Vec<Rejected>,
+) {
+    // A visit note's untitled text is narrative; another note's may be its operative account.
+    let procedure_sections: &[SectionCategory] = if is_visit_note(doc) {
+        &[SectionCategory::Procedure]
+    } else {
+        &[SectionCategory::Procedure, SectionCategory::Unlabeled]
+    };
+    reject_where(suggestions, rejected, |s| {
+        (s.system == CodeSystem::Cpt
+            && is_surgery(&s.code)
+            && s.evidence.iter().all(|e| !procedure_sections.contains(&e.section)))
+            .then(|| {
+                "an operation named outside the procedure sections is a mention: it is reported from its own operative note".to_string()
+            })
+    });
+}
+
+/// A discharge summary (it tells a hospital course) lists the procedures of the stay; a coder
+/// reports each from its own operative or procedure note (the facility codes the stay's
+/// procedures in ICD-10-PCS), so no CPT code is suggested from the summary.
+fn drop_discharge_procedures(
+    doc: &Document<'_>,
+    suggestions: &mut Vec<Suggestion>,
+    rejected: &mut Vec<Rejected>,
+) {
+    if !is_discharge_summary(doc) {
+        return;
+    }
+    reject_where(suggestions, rejected, |s| {
+        (s.system == CodeSystem::Cpt).then(|| {
+            "a discharge summary lists the stay's procedures: each is reported from its own operative or procedure note".to_string()
+        })
+    });
+}
+
+/// A discharge summary tells a hospital course or lists discharge diagnoses, or has two or more
+/// headings about the admission and the discharge ("CONDITION ON DISCHARGE", "DISCHARGE
+/// MEDICATIONS", "REASON FOR ADMISSION"); one such heading alone (an outpatient procedure note's
+/// "DISCHARGE INSTRUCTIONS") does not make one.
+fn is_discharge_summary(doc: &Document<'_>) -> bool {
+    let mut stay_headings = 0;
+    for section in &doc.sections {
+        if matches!(
+            section.category,
+            SectionCategory::HospitalCourse | SectionCategory::DischargeDiagnoses
+        ) {
+            return true;
+        }
+        let heading = section.heading.map_or("", |h| doc.slice(h));
+        let upper = heading.to_ascii_uppercase();
+        if ["DISCHARGE", "ADMISSION", "ADMITTING"]
+            .iter()
+            .any(|w| upper.contains(w))
+        {
+            stay_headings += 1;
+        }
+    }
+    stay_headings >= 2
 }
 
 /// CPT work that another suggested procedure includes is not reported separately
