@@ -203,6 +203,21 @@ fn policy_decisions_on_made_up_rules() {
             &["49650"],
         ),
         (
+            "an operative report's preoperative diagnosis gives way to its postoperative one",
+            "PREOPERATIVE DIAGNOSIS: Cough.\nPOSTOPERATIVE DIAGNOSIS: Hypertension.",
+            &["I10"],
+        ),
+        (
+            "a postoperative diagnosis of \"Same\" keeps the preoperative one",
+            "PREOPERATIVE DIAGNOSIS: Cough.\nPOSTOPERATIVE DIAGNOSIS: Same.",
+            &["R05.9"],
+        ),
+        (
+            "a normal result keeps the preoperative symptom",
+            "PREOPERATIVE DIAGNOSIS: Cough.\nPOSTOPERATIVE DIAGNOSIS: Normal airway.",
+            &["R05.9"],
+        ),
+        (
             "the study a report is about",
             "EXAM: Chest film, two views.\nIMPRESSION: Clear lungs.",
             &["71046"],

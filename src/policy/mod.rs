@@ -16,11 +16,12 @@ use crate::code::CodeSystem;
 use crate::context::policy::ContextDecision;
 use crate::context::{self, ContextCategory, ContextIndex, Modifier};
 use crate::dictionary::Dictionary;
-use crate::document::Document;
+use crate::document::{Document, Section};
 use crate::matcher::{Candidate, MatchResult, Source};
 use crate::report::{Evidence, Rejected, Status, Suggestion, Warning};
 use crate::rules::{Action, Rule, RuleSet};
 use crate::sections::SectionCategory;
+use crate::span::Span;
 
 pub use crate::context::policy::Setting;
 pub use bundles::{BundleError, CptBundles};
@@ -216,6 +217,7 @@ pub fn resolve(
     prefer_bilateral(&mut suggestions, &mut out.rejected, dictionary);
     drop_integral_symptoms(&mut suggestions, &mut out.rejected, &tables.integral);
     drop_narrative_symptoms(&mut suggestions, &mut out.rejected);
+    keep_postoperative_diagnoses(doc, &mut suggestions, &mut out.rejected);
     drop_study_mentions(doc, &mut suggestions, &mut out.rejected);
     drop_discharge_procedures(doc, &mut suggestions, &mut out.rejected);
     drop_visit_procedure_mentions(doc, &mut suggestions, &mut out.rejected);
@@ -461,6 +463,74 @@ fn drop_narrative_symptoms(suggestions: &mut Vec<Suggestion>, rejected: &mut Vec
     reject_where(suggestions, rejected, |s| {
         (s.system == CodeSystem::Icd10Cm && is_symptom(&s.code) && !stated(s)).then(|| {
             "a symptom named only in the narrative: the assessment states the diagnoses and not this symptom (Official Guidelines IV.D)".to_string()
+        })
+    });
+}
+
+/// The spans of an operative report's preoperative diagnosis sections, when the report also
+/// states a postoperative diagnosis of its own (not "Same", not a normal result); empty
+/// otherwise.
+fn superseded_preoperative_sections(doc: &Document<'_>) -> Vec<Span> {
+    let heading = |section: &Section| {
+        section
+            .heading
+            .map_or(String::new(), |h| doc.slice(h).to_ascii_uppercase())
+    };
+    let has = |h: &str, words: &[&str]| words.iter().any(|w| h.contains(w));
+    let post_words = [
+        "POSTOP",
+        "POST-OP",
+        "POST OP",
+        "POSTPROCEDURE",
+        "POST-PROCEDURE",
+    ];
+    let pre_words = ["PREOP", "PRE-OP", "PRE OP", "PREPROCEDURE", "PRE-PROCEDURE"];
+    let post: Vec<&Section> = (doc.sections.iter())
+        .filter(|s| {
+            let h = heading(s);
+            h.contains("DIAGNOS") && has(&h, &post_words) && !has(&h, &pre_words)
+        })
+        .collect();
+    let own_words = |s: &&Section| {
+        let body_start = s.heading.map_or(s.span.start, |h| h.end);
+        let body = doc.text[body_start..s.span.end]
+            .trim_start_matches([':', ' ', '\n', '\r', '\t', ','])
+            .to_ascii_lowercase();
+        // "Same", or a normal result that leaves the preoperative symptoms as the diagnosis.
+        !["same", "normal", "no ", "negative", "unremarkable"]
+            .iter()
+            .any(|w| body.starts_with(w))
+    };
+    if post.is_empty() || !post.iter().all(own_words) {
+        return Vec::new();
+    }
+    (doc.sections.iter())
+        .filter(|s| {
+            let h = heading(s);
+            h.contains("DIAGNOS") && has(&h, &pre_words) && !has(&h, &post_words)
+        })
+        .map(|s| s.span)
+        .collect()
+}
+
+/// An operative report is coded from its postoperative diagnosis, not the preoperative one
+/// (the annotation guide and Official Guidelines for outpatient surgery): a condition named
+/// only in the preoperative diagnosis of a report whose postoperative diagnosis says otherwise
+/// is not suggested. Coexisting conditions told elsewhere in the report stay.
+fn keep_postoperative_diagnoses(
+    doc: &Document<'_>,
+    suggestions: &mut Vec<Suggestion>,
+    rejected: &mut Vec<Rejected>,
+) {
+    let preoperative = superseded_preoperative_sections(doc);
+    if preoperative.is_empty() {
+        return;
+    }
+    let inside =
+        |span: Span| (preoperative.iter()).any(|s| s.start <= span.start && span.end <= s.end);
+    reject_where(suggestions, rejected, |s| {
+        (s.system == CodeSystem::Icd10Cm && s.evidence.iter().all(|e| inside(e.span))).then(|| {
+            "named only in the preoperative diagnosis: an operative report is coded from its postoperative diagnosis".to_string()
         })
     });
 }
