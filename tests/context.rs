@@ -163,6 +163,9 @@ fn hypothetical() {
         call if, long list     | Call if there is any increased shortness of breath, new chest pain, dizziness, fainting, or ankle swelling. | ankle swelling | hypothetical
         risk of                | Discussed the risk of bleeding.              | bleeding            | hypothetical
         prophylaxis, backward  | Started on DVT prophylaxis.                  | DVT                 | hypothetical
+        may be associated with, list | Untreated reflux may be associated with cough, hoarseness and asthma. | asthma | hypothetical
+        may lead to            | Both conditions may lead to poor sleep and daytime fatigue. | daytime fatigue | hypothetical
+        necessary to perform   | It is medically necessary to perform a sleep study. | sleep study | hypothetical
         pseudo: if any         | Cough, if any, is mild.                      | Cough               | -
         pseudo: should be noted | It should be noted that the wound is clean.  | wound              | -
         ",
