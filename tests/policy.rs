@@ -218,6 +218,16 @@ fn policy_decisions_on_made_up_rules() {
             &["R05.9"],
         ),
         (
+            "a lasting condition documented as history is still present",
+            "PAST MEDICAL HISTORY: History of hypertension.",
+            &["I10"],
+        ),
+        (
+            "a condition that resolves, documented as history, without a history code",
+            "PAST MEDICAL HISTORY: History of infection.",
+            &[],
+        ),
+        (
             "the study a report is about",
             "EXAM: Chest film, two views.\nIMPRESSION: Clear lungs.",
             &["71046"],

@@ -5,8 +5,10 @@
 //! the history code. [`HistoryCodes::code_for`] answers one question: the history code of a
 //! condition code, by the longest prefix that matches.
 //!
-//! Not for chronic conditions a note lists under past medical history (diabetes, hypertension):
-//! those are current, and their rules keep them (`historical: keep`), which wins over this table.
+//! Lasting conditions are the other half of the table (`lasting:`): a condition that does not
+//! resolve (diabetes, hypertension, dementia, psoriasis) written as "history of" or under past
+//! medical history is still present, and [`HistoryCodes::is_lasting`] says so; the policy codes
+//! it as current with a flag. A rule's own `historical` action wins over both.
 
 use serde::Deserialize;
 
@@ -17,6 +19,8 @@ const BUILTIN: &str = include_str!("../../rules/history-codes.yaml");
 #[serde(deny_unknown_fields)]
 struct TableFile {
     history: Vec<RowFile>,
+    #[serde(default)]
+    lasting: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -41,6 +45,8 @@ pub struct HistoryError {
 pub struct HistoryCodes {
     /// (prefix, history code), longest prefix first.
     rows: Vec<(String, String)>,
+    /// Prefixes of conditions that last: "history of" them means they are still present.
+    lasting: Vec<String>,
 }
 
 impl HistoryCodes {
@@ -78,7 +84,11 @@ impl HistoryCodes {
             }
         }
         rows.sort_by_key(|(prefix, _)| std::cmp::Reverse(prefix.len()));
-        Ok(HistoryCodes { rows })
+        let lasting = (file.lasting.iter())
+            .map(|p| p.trim().to_ascii_uppercase())
+            .filter(|p| !p.is_empty())
+            .collect();
+        Ok(HistoryCodes { rows, lasting })
     }
 
     /// The history code of `code` (`J18.9` → `Z87.01`), by the longest matching prefix.
@@ -87,6 +97,12 @@ impl HistoryCodes {
             .iter()
             .find(|(prefix, _)| code.starts_with(prefix.as_str()))
             .map(|(_, history)| history.as_str())
+    }
+
+    /// True when `code` is a condition that lasts (`lasting:` in the table) and has no history
+    /// code of its own: documented as history, it is still present.
+    pub fn is_lasting(&self, code: &str) -> bool {
+        self.code_for(code).is_none() && self.lasting.iter().any(|p| code.starts_with(p.as_str()))
     }
 
     /// Every history code the table can give.
@@ -113,6 +129,23 @@ mod tests {
             ("J18.9", None),
         ] {
             assert_eq!(table.code_for(code), expected, "{code}");
+        }
+    }
+
+    #[test]
+    fn a_lasting_condition_has_no_history_code() {
+        let table = HistoryCodes::from_yaml(
+            "t.yaml",
+            "history:\n  - { codes: [I63], history: Z86.73 }\nlasting: [I1, I63]\n",
+        )
+        .unwrap();
+        for (code, lasting) in [
+            ("I10", true),
+            ("I11.0", true),
+            ("I63.9", false),
+            ("J18.9", false),
+        ] {
+            assert_eq!(table.is_lasting(code), lasting, "{code}");
         }
     }
 

@@ -802,6 +802,18 @@ fn decide(
         ),
     };
     let what = cue(category);
+    if category == ContextCategory::Historical
+        && rule.context.historical.is_none()
+        && history.is_lasting(code)
+    {
+        return code_it(
+            code,
+            Some(format!(
+                "documented as history ({what}), but the condition lasts: coded as current; confirm it is still present"
+            )),
+            None,
+        );
+    }
     let from_table;
     let action = match (category, action) {
         (ContextCategory::Historical, None) => match history.code_for(code) {
