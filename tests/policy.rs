@@ -49,6 +49,16 @@ rules:
     code: "11400"
     match: { any: [lesion excision] }
     reason: Made up.
+  - id: epicondylitis
+    system: ICD-10-CM
+    code: M77.10
+    match: { any: [epicondylitis] }
+    reason: Made up.
+  - id: tunnel
+    system: ICD-10-CM
+    code: G56.00
+    match: { any: [tunnel syndrome] }
+    reason: Made up.
   - id: closure
     system: CPT
     code: "12001"
@@ -93,6 +103,10 @@ fn engine() -> Engine {
         ("G56.01", "Carpal tunnel syndrome, right upper limb"),
         ("G56.02", "Carpal tunnel syndrome, left upper limb"),
         ("G56.03", "Carpal tunnel syndrome, bilateral upper limbs"),
+        ("G56.00", "Carpal tunnel syndrome, unspecified upper limb"),
+        ("M77.10", "Lateral epicondylitis, unspecified elbow"),
+        ("M77.11", "Lateral epicondylitis, right elbow"),
+        ("M77.12", "Lateral epicondylitis, left elbow"),
         ("M79.601", "Pain in right arm"),
         ("M79.602", "Pain in left arm"),
         ("M79.603", "Pain in arm, unspecified"),
@@ -152,6 +166,17 @@ fn policy_decisions_on_made_up_rules() {
             &["M79.601", "M79.602"],
         ),
         ("one side", "ASSESSMENT: Right nerve.", &["G56.01"]),
+        (
+            "both sides of an unspecified code without a bilateral code",
+            "ASSESSMENT: Epicondylitis, both elbows.",
+            &["M77.11", "M77.12"],
+        ),
+        (
+            "both sides of an unspecified code with a bilateral code",
+            "ASSESSMENT: Bilateral tunnel syndrome.",
+            &["G56.03"],
+        ),
+        ("no side", "ASSESSMENT: Epicondylitis.", &["M77.10"]),
         (
             "closure is part of the operation",
             "PROCEDURE PERFORMED: Pyeloplasty with simple repair of the skin.",

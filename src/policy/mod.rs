@@ -214,6 +214,7 @@ pub fn resolve(
     apply_combinations(&mut suggestions, &mut out.rejected, rules);
     prefer_specific(&mut suggestions, &mut out.rejected);
     prefer_refined_procedures(&mut suggestions, &mut out.rejected, rules);
+    complete_both_sides(doc, &mut suggestions, &mut out.rejected, dictionary);
     prefer_bilateral(&mut suggestions, &mut out.rejected, dictionary);
     drop_integral_symptoms(&mut suggestions, &mut out.rejected, &tables.integral);
     drop_narrative_symptoms(&mut suggestions, &mut out.rejected);
@@ -341,7 +342,7 @@ fn prefer_refined_procedures(
 fn reject_where(
     suggestions: &mut Vec<Suggestion>,
     rejected: &mut Vec<Rejected>,
-    why: impl Fn(&Suggestion) -> Option<String>,
+    why: impl FnMut(&Suggestion) -> Option<String>,
 ) {
     let reasons: Vec<Option<String>> = suggestions.iter().map(why).collect();
     let mut reasons = reasons.into_iter();
@@ -678,6 +679,107 @@ fn drop_bundled_work(
             .then(|| bundles.bundled_into(&s.code, procedures.iter().map(String::as_str)))??;
         Some(format!("bundled into {by}: {why}"))
     });
+}
+
+/// Words that say a finding is on both sides.
+const BOTH_SIDES: [&str; 4] = ["bilateral", "bilaterally", "both", "b/l"];
+
+/// How far from the evidence (in bytes, either side) a word for both sides may be.
+const BOTH_SIDES_REACH: usize = 40;
+
+/// A title's words without the side ("right", "left", "bilateral", "unspecified") and without a
+/// plural "s", to find the side codes of the same condition ("Lateral epicondylitis,
+/// unspecified elbow" and "..., right elbow").
+fn without_side(title: &str) -> Vec<String> {
+    title
+        .to_ascii_lowercase()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty() && !["right", "left", "bilateral", "unspecified"].contains(w))
+        .map(|w| w.strip_suffix('s').unwrap_or(w).to_string())
+        .collect()
+}
+
+/// A code with unspecified laterality whose evidence says both sides ("Epicondylitis, both
+/// elbows") becomes the bilateral code when the classification has one, else the right and the
+/// left code (Official Guidelines I.B.13).
+fn complete_both_sides(
+    doc: &Document<'_>,
+    suggestions: &mut Vec<Suggestion>,
+    rejected: &mut Vec<Rejected>,
+    dictionary: &Dictionary,
+) {
+    let both_near = |e: &Evidence| {
+        let start = doc
+            .text
+            .floor_char_boundary(e.span.start.saturating_sub(BOTH_SIDES_REACH));
+        let end = doc
+            .text
+            .ceil_char_boundary((e.span.end + BOTH_SIDES_REACH).min(doc.text.len()));
+        let window = doc.text[start..end].to_ascii_lowercase();
+        window
+            .split(|c: char| !c.is_ascii_alphanumeric() && c != '/')
+            .any(|w| BOTH_SIDES.contains(&w))
+    };
+    let mut added = Vec::new();
+    reject_where(suggestions, rejected, |s| {
+        if s.system != CodeSystem::Icd10Cm
+            || !s.title.to_ascii_lowercase().contains("unspecified")
+            || !s.evidence.iter().any(both_near)
+        {
+            return None;
+        }
+        let parent = &s.code[..s.code.len() - 1];
+        let words = without_side(&s.title);
+        let siblings: Vec<&crate::dictionary::CodeEntry> = (dictionary
+            .children(CodeSystem::Icd10Cm, parent)
+            .into_iter())
+        .filter(|e| {
+            e.code.len() == s.code.len() && e.code != s.code && without_side(&e.title) == words
+        })
+        .collect();
+        let titled = |w: &str| {
+            siblings.iter().find(|e| {
+                e.title
+                    .to_ascii_lowercase()
+                    .split(|c: char| !c.is_ascii_alphanumeric())
+                    .any(|t| t == w)
+            })
+        };
+        let sides: Vec<&&crate::dictionary::CodeEntry> = match titled("bilateral") {
+            Some(both) => vec![both],
+            None => [titled("right"), titled("left")]
+                .into_iter()
+                .flatten()
+                .collect(),
+        };
+        if sides.is_empty() || (sides.len() == 1 && titled("bilateral").is_none()) {
+            return None;
+        }
+        let codes: Vec<&str> = sides.iter().map(|e| e.code.as_str()).collect();
+        for entry in &sides {
+            let mut side = s.clone();
+            side.code = entry.code.clone();
+            side.title = entry.title.clone();
+            side.reason = format!(
+                "{} Both sides are documented: {} (ICD-10-CM Official Guidelines I.B.13).",
+                s.reason,
+                codes.join(" and ")
+            );
+            added.push(side);
+        }
+        Some(format!(
+            "both sides documented: {} reported instead",
+            codes.join(" and ")
+        ))
+    });
+    for side in added {
+        if !suggestions
+            .iter()
+            .any(|s| s.system == side.system && s.code == side.code)
+        {
+            suggestions.push(side);
+        }
+    }
 }
 
 /// When the right and the left code of a condition are both suggested and the classification
