@@ -16,9 +16,9 @@ const SAMPLE: &str = include_str!("fixtures/index/sample.yaml");
 /// The codes the fixtures name, with made-up titles (the tests are about the mechanism).
 fn dictionary() -> Dictionary {
     let codes = [
-        "M19.90", "M17.10", "M17.0", "M17.11", "M17.12", "M16.10", "I50.9", "I50.20", "I50.21",
-        "I50.22", "I50.23", "T14.8XXA", "T14.8XXD", "T14.8XXS", "S52.90XA", "S52.90XD", "S52.90XS",
-        "S52.92XA", "S52.92XD", "S52.92XS", "N19", "N17.9", "N18.9", "R22.9", "I10",
+        "I12.9", "M19.90", "M17.10", "M17.0", "M17.11", "M17.12", "M16.10", "I50.9", "I50.20",
+        "I50.21", "I50.22", "I50.23", "T14.8XXA", "T14.8XXD", "T14.8XXS", "S52.90XA", "S52.90XD",
+        "S52.90XS", "S52.92XA", "S52.92XD", "S52.92XS", "N19", "N17.9", "N18.9", "R22.9", "I10",
     ];
     Dictionary::from_entries(
         "test",
@@ -213,6 +213,48 @@ rules:
     let found = suggest(&engine, "ASSESSMENT: Osteoarthritis.", Setting::Outpatient);
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!((found[0].0.as_str(), found[0].1), ("M19.90", Source::Index));
+}
+
+#[test]
+fn a_longer_index_term_of_another_category_is_coded_beside_a_combination_rule_inside_it() {
+    let rule = r#"
+pack: { name: t, version: "1" }
+rules:
+  - id: ckd-rule
+    system: ICD-10-CM
+    code: N18.9
+    match: { any: [chronic renal failure] }
+    reason: A made-up rule for the test.
+  - id: hypertensive-ckd
+    system: ICD-10-CM
+    code: I12.9
+    match: { any: [hypertension] }
+    combine: { requires: [ckd-rule], replaces: [ckd-rule] }
+    reason: A made-up combination that needs the rule's own finding.
+"#;
+    let index = r#"
+index: { name: t, version: "1" }
+entries:
+  - term: acute on chronic renal failure
+    code: N17.9
+"#;
+    let engine = engine(&[pack("rules.yaml", rule), pack("index/t.yaml", index)]);
+    let mut found: Vec<(String, Source)> = suggest(
+        &engine,
+        "ASSESSMENT: Acute on chronic renal failure.",
+        Setting::Outpatient,
+    )
+    .into_iter()
+    .map(|(code, source, _)| (code, source))
+    .collect();
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        found,
+        [
+            ("N17.9".to_string(), Source::Index),
+            ("N18.9".to_string(), Source::Rule)
+        ]
+    );
 }
 
 /// (what is wrong, index YAML, words the diagnostic must contain, its line).

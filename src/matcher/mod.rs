@@ -687,13 +687,20 @@ impl RuleMatcher {
                 && chapter(rule.1) == chapter(index.1)
                 && !self.combined[rule.2]
         };
+        // A longer, complete index term around a rule's words that names a condition of
+        // another category is coded beside the rule's finding when the rule keeps it (a rule
+        // of a combination, or of another chapter): "acute on chronic renal failure" gives N17.9
+        // from the index beside N18.9 from the rule.
+        let both_stay = |rule: &(Range<usize>, &str, usize), index: &(Range<usize>, &str, bool)| {
+            inside(&rule.0, &index.0) && index.2 && rule.1.get(..3) != index.1.get(..3)
+        };
         let keep: Vec<bool> = (result.candidates.iter())
             .map(|c| match c.source {
                 Source::Index => {
                     let me = (c.tokens.clone(), c.code.as_str(), c.flag.is_none());
-                    rules
-                        .iter()
-                        .all(|r| !overlaps(&r.0, &c.tokens) || index_wins(r, &me))
+                    rules.iter().all(|r| {
+                        !overlaps(&r.0, &c.tokens) || index_wins(r, &me) || both_stay(r, &me)
+                    })
                 }
                 Source::Rule => {
                     let me = (c.tokens.clone(), c.code.as_str(), c.rule);

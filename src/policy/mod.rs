@@ -684,7 +684,8 @@ fn drop_bundled_work(
 /// Words that say a finding is on both sides.
 const BOTH_SIDES: [&str; 4] = ["bilateral", "bilaterally", "both", "b/l"];
 
-/// How far from the evidence (in bytes, either side) a word for both sides may be.
+/// How far from the evidence (in bytes, either side, within its sentence) a word for both sides
+/// may be.
 const BOTH_SIDES_REACH: usize = 40;
 
 /// A title's words without the side ("right", "left", "bilateral", "unspecified") and without a
@@ -709,12 +710,17 @@ fn complete_both_sides(
     dictionary: &Dictionary,
 ) {
     let both_near = |e: &Evidence| {
-        let start = doc
-            .text
-            .floor_char_boundary(e.span.start.saturating_sub(BOTH_SIDES_REACH));
-        let end = doc
-            .text
-            .ceil_char_boundary((e.span.end + BOTH_SIDES_REACH).min(doc.text.len()));
+        let Some(sentence) = (doc.sentences.iter())
+            .find(|s| s.span.start <= e.span.start && e.span.end <= s.span.end)
+        else {
+            return false;
+        };
+        let start = (e.span.start.saturating_sub(BOTH_SIDES_REACH)).max(sentence.span.start);
+        let end = (e.span.end + BOTH_SIDES_REACH).min(sentence.span.end);
+        let (start, end) = (
+            doc.text.floor_char_boundary(start),
+            doc.text.ceil_char_boundary(end),
+        );
         let window = doc.text[start..end].to_ascii_lowercase();
         window
             .split(|c: char| !c.is_ascii_alphanumeric() && c != '/')
