@@ -430,6 +430,13 @@ impl Abbreviations {
         }
     }
 
+    /// True when `word` (lower case) is an abbreviation written with `senses`: it expands only
+    /// when its neighbours or its section decide ("PE" is an embolism, an examination or an ear
+    /// tube). A rule term that is such a word bypasses that decision.
+    pub fn is_conditional(&self, word: &str) -> bool {
+        self.entries.get(word).is_some_and(|e| e.conditional)
+    }
+
     /// True when `word` (lower case) is an abbreviation of the pack, ambiguous or not.
     pub fn contains(&self, word: &str) -> bool {
         self.entries.contains_key(word)
@@ -881,7 +888,7 @@ mod tests {
                 Some("pressure equalization"),
                 Some("tube"),
             ),
-            ("pe undecided", &["pe", "noted"], 0, S::Hpi, None, None),
+            ("pe undecided", &["pe", "noted"], 0, S::Plan, None, None),
             // CP
             (
                 "cp near substernal",

@@ -404,6 +404,27 @@ fn every_rule_has_two_match_and_two_no_match_examples() {
     }
 }
 
+/// A rule term that is an ambiguous abbreviation ("PE", "CVA", "MI") would match every sense
+/// of it; the abbreviation pack decides the sense from the neighbours and the section, so rules
+/// name the expansion instead (typos keeps its dictionary canonical the same way).
+#[test]
+fn no_rule_anchors_on_an_ambiguous_abbreviation() {
+    let engine = Engine::builtin().unwrap();
+    let abbreviations = medcode::abbreviations::Abbreviations::builtin().unwrap();
+    let mut found = Vec::new();
+    for rule in engine.rules().rules() {
+        for term in rule.any.iter().filter(|t| t.len() == 1) {
+            if abbreviations.is_conditional(&term[0]) {
+                found.push(format!("{}: `{}`", rule.id, term[0]));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "rule terms that are ambiguous abbreviations (write the expansion; rules/abbreviations.yaml decides the sense): {found:#?}"
+    );
+}
+
 #[test]
 fn checked_in_schema_is_current() {
     let expected =
