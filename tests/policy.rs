@@ -268,6 +268,16 @@ fn policy_decisions_on_made_up_rules() {
             &["I10", "R05.9"],
         ),
         (
+            "a symptom only in the chief complaint when the assessment states a diagnosis",
+            "CHIEF COMPLAINT: Cough.\nASSESSMENT: Hypertension.",
+            &["I10"],
+        ),
+        (
+            "a symptom in the chief complaint of a note without an assessment stays",
+            "CHIEF COMPLAINT: Cough.\nHISTORY OF PRESENT ILLNESS: For a week.",
+            &["R05.9"],
+        ),
+        (
             "a symptom in a note without an assessment stays",
             "HISTORY OF PRESENT ILLNESS: Cough for a week.",
             &["R05.9"],

@@ -426,14 +426,14 @@ fn drop_integral_symptoms(
     });
 }
 
-/// Sections where the provider states the diagnoses of the encounter.
-const DIAGNOSTIC_STATEMENTS: [SectionCategory; 6] = [
+/// Sections where the provider states the diagnoses of the encounter (the chief complaint is
+/// the patient's words).
+const DIAGNOSTIC_STATEMENTS: [SectionCategory; 5] = [
     SectionCategory::Diagnoses,
     SectionCategory::DischargeDiagnoses,
     SectionCategory::Assessment,
     SectionCategory::AssessmentAndPlan,
     SectionCategory::Impression,
-    SectionCategory::ChiefComplaint,
 ];
 
 /// A sign or symptom code (R00–R69) or a pain code of a body region (M25.5-, M54.-, M79.6-).
@@ -446,8 +446,8 @@ fn is_symptom(code: &str) -> bool {
 }
 
 /// When the provider's assessment states diagnoses, a symptom mentioned only in the narrative
-/// (history, review of systems, examination, hospital course) and not in the assessment or the
-/// chief complaint is not coded: symptoms are reported when no diagnosis was established
+/// (history, review of systems, examination, hospital course) or in the chief complaint, and
+/// not in the assessment, is not coded: symptoms are reported when no diagnosis was established
 /// (Official Guidelines IV.D), and the assessment is where the provider says what was.
 fn drop_narrative_symptoms(suggestions: &mut Vec<Suggestion>, rejected: &mut Vec<Rejected>) {
     let stated = |s: &Suggestion| {
@@ -463,7 +463,7 @@ fn drop_narrative_symptoms(suggestions: &mut Vec<Suggestion>, rejected: &mut Vec
     }
     reject_where(suggestions, rejected, |s| {
         (s.system == CodeSystem::Icd10Cm && is_symptom(&s.code) && !stated(s)).then(|| {
-            "a symptom named only in the narrative: the assessment states the diagnoses and not this symptom (Official Guidelines IV.D)".to_string()
+            "a symptom named only in the narrative or the chief complaint: the assessment states the diagnoses and not this symptom (Official Guidelines IV.D)".to_string()
         })
     });
 }
