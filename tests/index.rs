@@ -257,6 +257,34 @@ entries:
     );
 }
 
+#[test]
+fn an_index_default_gives_way_to_the_same_entry_refined_elsewhere_in_the_note() {
+    let engine = engine(&[pack("sample.yaml", SAMPLE)]);
+    let codes = |note: &str| -> Vec<String> {
+        let mut codes: Vec<String> = suggest(&engine, note, Setting::Outpatient)
+            .into_iter()
+            .map(|(code, _, _)| code)
+            .collect();
+        codes.sort();
+        codes
+    };
+    assert_eq!(
+        codes("CHIEF COMPLAINT: Heart failure.\nASSESSMENT: Acute systolic heart failure."),
+        ["I50.21"]
+    );
+    // A detail stated with its own uncertainty does not refine a certain condition.
+    assert_eq!(
+        codes("ASSESSMENT: Heart failure, may be systolic."),
+        ["I50.9"]
+    );
+    assert_eq!(codes("ASSESSMENT: Heart failure, systolic."), ["I50.20"]);
+    // Another category from the same entry is a code to report beside it, not a refinement.
+    assert_eq!(
+        codes("ASSESSMENT: Renal failure.\nDIAGNOSES: Acute on chronic renal failure."),
+        ["N17.9", "N18.9"]
+    );
+}
+
 /// (what is wrong, index YAML, words the diagnostic must contain, its line).
 #[test]
 fn bad_index_files_get_a_diagnostic_with_line_and_fix() {

@@ -85,6 +85,7 @@ pub(super) fn evaluate(
             h.role == Role::Refine(r)
                 && within(doc, anchor, h, *scope)
                 && affirmed(doc, context, rule, h)
+                && detail_certain(doc, context, anchor, h)
         }) {
             code = refined.clone();
             refined_by = Some(format!("\"{}\"", h.term));
@@ -172,6 +173,7 @@ fn index_candidates(
             h.role == Role::Refine(r)
                 && within(doc, anchor, h, scope)
                 && affirmed(doc, context, rule, h)
+                && detail_certain(doc, context, anchor, h)
         })
     };
     let distance = |h: &Hit<'_>| {
@@ -270,6 +272,23 @@ fn affirmed(doc: &Document<'_>, context: &ContextIndex, rule: &Rule, hit: &Hit<'
         m.category != ContextCategory::Negated
             || (matches!(hit.role, Role::Refine(_))
                 && matches!(&m.source, ModifierSource::Trigger { span, .. } if span.start > start))
+    })
+}
+
+/// False for a refining detail that the note states with its own uncertainty, after the main
+/// term ("slightly anemic, may be iron deficient"): the condition is certain, the detail is not,
+/// so the detail does not refine the code. Uncertainty over the whole phrase ("probable iron
+/// deficiency anemia") is the anchor's and is decided by the coding policy.
+fn detail_certain(
+    doc: &Document<'_>,
+    context: &ContextIndex,
+    anchor: &Hit<'_>,
+    hit: &Hit<'_>,
+) -> bool {
+    let anchor_end = doc.tokens[anchor.tokens.end - 1].span.end;
+    context.modifiers_for(doc, hit.tokens.clone()).iter().all(|m| {
+        m.category != ContextCategory::Uncertain
+            || !matches!(&m.source, ModifierSource::Trigger { span, .. } if span.start >= anchor_end)
     })
 }
 

@@ -213,7 +213,7 @@ pub fn resolve(
     let mut suggestions: Vec<Suggestion> = suggestions.into_values().collect();
     apply_combinations(&mut suggestions, &mut out.rejected, rules);
     prefer_specific(&mut suggestions, &mut out.rejected);
-    prefer_refined_procedures(&mut suggestions, &mut out.rejected, rules);
+    prefer_refined(&mut suggestions, &mut out.rejected, rules);
     complete_both_sides(doc, &mut suggestions, &mut out.rejected, dictionary);
     prefer_bilateral(&mut suggestions, &mut out.rejected, dictionary);
     drop_integral_symptoms(&mut suggestions, &mut out.rejected, &tables.integral);
@@ -312,27 +312,47 @@ fn apply_combinations(
     }
 }
 
-/// A procedure rule that gave its base code from one sentence and a refined code from another
-/// ("Laparoscopic inguinal herniorrhaphy" in the procedure list, "the inguinal hernia was
-/// reduced" in the narrative) describes one procedure, named more precisely where the refined
-/// code came from: the base code goes.
-fn prefer_refined_procedures(
+/// A procedure rule, or an index entry, that gave its base code from one sentence and a refined
+/// code from another ("Laparoscopic inguinal herniorrhaphy" in the procedure list, "the inguinal
+/// hernia was reduced" in the narrative; "pneumothorax" in the complaint, "traumatic
+/// pneumothorax" in the impression) describes one procedure or condition, named more precisely
+/// where the refined code came from: the base code goes.
+fn prefer_refined(
     suggestions: &mut Vec<Suggestion>,
     rejected: &mut Vec<Rejected>,
     rules: &RuleSet,
 ) {
-    let refined: Vec<(String, String)> = suggestions
-        .iter()
-        .filter(|s| s.system == CodeSystem::Cpt)
-        .filter(|s| rules.get(&s.rule).is_some_and(|r| r.code != s.code))
+    let applies = |s: &Suggestion| {
+        rules.get(&s.rule).is_some_and(|r| match s.system {
+            CodeSystem::Cpt => true,
+            CodeSystem::Icd10Cm => r.index.is_some(),
+            _ => false,
+        })
+    };
+    let base = |s: &Suggestion| rules.get(&s.rule).is_some_and(|r| r.code == s.code);
+    let refined: Vec<(String, String)> = (suggestions.iter())
+        .filter(|s| applies(s) && !base(s))
         .map(|s| (s.rule.clone(), s.code.clone()))
         .collect();
+    // An index entry's "code also" codes are reported beside its code, not refinements of it.
+    let same_finding = |s: &Suggestion, code: &str| {
+        let Some(tree) = rules
+            .get(&s.rule)
+            .and_then(|r| r.index.as_ref().map(|t| (r, t)))
+        else {
+            return true;
+        };
+        let (rule, tree) = tree;
+        !(tree.nodes.iter().zip(&rule.refine)).any(|(node, (_, also, _))| node.also && also == code)
+    };
     reject_where(suggestions, rejected, |s| {
-        let base =
-            s.system == CodeSystem::Cpt && rules.get(&s.rule).is_some_and(|r| r.code == s.code);
-        let (_, by) = refined.iter().find(|(rule, _)| base && *rule == s.rule)?;
+        if !applies(s) || !base(s) {
+            return None;
+        }
+        let (_, by) =
+            (refined.iter()).find(|(rule, code)| *rule == s.rule && same_finding(s, code))?;
         Some(format!(
-            "the same procedure is documented more specifically elsewhere in the note: {by}"
+            "the same finding is documented more specifically elsewhere in the note: {by}"
         ))
     });
 }
