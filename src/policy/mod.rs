@@ -963,8 +963,11 @@ fn decide(
             other,
             None,
             Some(match category {
-                ContextCategory::Historical => {
+                ContextCategory::Historical if other.starts_with('Z') || other == "I25.2" => {
                     format!("history ({what}): coded as personal history {other}")
+                }
+                ContextCategory::Historical => {
+                    format!("history ({what}): the condition lasts, coded as {other}")
                 }
                 ContextCategory::Family => {
                     format!("family history ({what}): coded as family history {other}")
