@@ -456,10 +456,16 @@ const DIAGNOSTIC_STATEMENTS: [SectionCategory; 5] = [
     SectionCategory::Impression,
 ];
 
-/// A sign or symptom code (R00–R69) or a pain code of a body region (M25.5-, M54.-, M79.6-).
-fn is_symptom(code: &str) -> bool {
+/// Codes outside chapter 18 that name what a study shows rather than what the provider
+/// concluded: cardiomegaly and ventricular hypertrophy (I51.7), read from a film or an echo.
+const FINDINGS_OUTSIDE_CHAPTER_18: [&str; 1] = ["I51.7"];
+
+/// A sign, symptom or abnormal finding (R00–R99, Guidelines III.B and IV.D), a study finding
+/// named outside chapter 18, or a pain code of a body region (M25.5-, M54.-, M79.6-).
+fn is_sign_or_finding(code: &str) -> bool {
     let category = code.get(..3).unwrap_or(code);
-    (category.starts_with('R') && category < "R70")
+    category.starts_with('R')
+        || FINDINGS_OUTSIDE_CHAPTER_18.contains(&code)
         || code.starts_with("M25.5")
         || code.starts_with("M79.6")
         || category == "M54"
@@ -477,13 +483,13 @@ fn drop_narrative_symptoms(suggestions: &mut Vec<Suggestion>, rejected: &mut Vec
     };
     let assessed = suggestions
         .iter()
-        .any(|s| s.system == CodeSystem::Icd10Cm && !is_symptom(&s.code) && stated(s));
+        .any(|s| s.system == CodeSystem::Icd10Cm && !is_sign_or_finding(&s.code) && stated(s));
     if !assessed {
         return;
     }
     reject_where(suggestions, rejected, |s| {
-        (s.system == CodeSystem::Icd10Cm && is_symptom(&s.code) && !stated(s)).then(|| {
-            "a symptom named only in the narrative or the chief complaint: the assessment states the diagnoses and not this symptom (Official Guidelines IV.D)".to_string()
+        (s.system == CodeSystem::Icd10Cm && is_sign_or_finding(&s.code) && !stated(s)).then(|| {
+            "a sign, symptom or finding named only in the narrative or the chief complaint: the assessment states the diagnoses and not this one (Official Guidelines III.B, IV.D)".to_string()
         })
     });
 }
