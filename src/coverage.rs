@@ -378,6 +378,9 @@ fn deliberate(reason: &str) -> bool {
         "mention",
         "discharge summary",
         "bundled into",
+        "named only in",
+        "documented more specifically",
+        "both sides documented",
     ]
     .iter()
     .any(|w| reason.contains(w))
