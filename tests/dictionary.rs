@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+mod common;
+
 use medcode::code::CodeSystem;
 use medcode::dictionary::{
     CodeCheck, CodeStatus, Dictionary, DictionaryError, EntryKind, ImportSources, check_codes, cpt,
@@ -510,7 +512,7 @@ fn hcpcs_2026_codes_and_descriptions() {
 #[test]
 fn starter_dictionary_matches_the_official_files() {
     let Some(dir) = data_dir() else { return };
-    let official = import_all(&ImportSources::from_data_dir(&dir).unwrap()).unwrap();
+    let official = common::imported_dictionary(&dir);
     let starter = Dictionary::starter().unwrap();
     let mut checked = 0;
     for entry in starter.entries().filter(|e| e.system != CodeSystem::Cpt) {
@@ -539,9 +541,9 @@ fn starter_dictionary_matches_the_official_files() {
 fn full_dictionary_round_trip_lookup_search_and_checks() {
     let Some(dir) = data_dir() else { return };
     let started = Instant::now();
-    let dictionary = import_all(&ImportSources::from_data_dir(&dir).unwrap()).unwrap();
+    let dictionary = common::imported_dictionary(&dir);
     println!(
-        "import: {:?}, {} entries",
+        "import (or wait for the binary's shared import): {:?}, {} entries",
         started.elapsed(),
         dictionary.len()
     );
@@ -600,10 +602,7 @@ fn loaded_dictionary_fits_in_memory_budget() {
     let Some(dir) = data_dir() else { return };
     let temp = tempfile::tempdir().unwrap();
     let path = temp.path().join("dictionary.bin");
-    import_all(&ImportSources::from_data_dir(&dir).unwrap())
-        .unwrap()
-        .save(&path)
-        .unwrap();
+    common::imported_dictionary(&dir).save(&path).unwrap();
     let output = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",

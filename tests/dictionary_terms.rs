@@ -7,7 +7,7 @@ use std::time::Instant;
 mod common;
 
 use medcode::code::CodeSystem;
-use medcode::dictionary::{Dictionary, ImportSources, SINGLE_WORD_MAX_DF, TermIndex, import_all};
+use medcode::dictionary::{SINGLE_WORD_MAX_DF, TermIndex};
 use medcode::normalize::{canonical, normalize_phrase};
 
 /// A sentence's words as the matcher passes them: folded, canonical, punctuation kept.
@@ -35,9 +35,9 @@ fn made_up_sentences_find_their_codes() {
     let Some(dir) = common::data_dir("dictionary terms") else {
         return;
     };
-    let dictionary = import_all(&ImportSources::from_data_dir(&dir).unwrap()).unwrap();
+    let dictionary = common::imported_dictionary(&dir);
     let started = Instant::now();
-    let index = TermIndex::build(&dictionary);
+    let index = TermIndex::build(dictionary);
     println!(
         "build: {:?}, {} entries, ~{} KiB",
         started.elapsed(),
@@ -203,8 +203,8 @@ fn matching_is_cheap_per_megabyte() {
     let Some(dir) = common::data_dir("dictionary terms") else {
         return;
     };
-    let dictionary: Dictionary = import_all(&ImportSources::from_data_dir(&dir).unwrap()).unwrap();
-    let index = TermIndex::build(&dictionary);
+    let dictionary = common::imported_dictionary(&dir);
+    let index = TermIndex::build(dictionary);
     let sentences = synthetic_sentences();
     let bytes: usize = sentences.iter().map(|s| s.len() + 1).sum();
     let prepared: Vec<Vec<String>> = sentences.iter().map(|s| words(s)).collect();

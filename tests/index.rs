@@ -410,7 +410,7 @@ fn every_bundled_index_path_is_billable_in_the_official_tabular() {
     };
     let dictionary = common::official_dictionary(&dir);
     let sources: Vec<PackSource> = PackSource::builtin();
-    let (rules, diagnostics) = RuleSet::load(&sources, &dictionary);
+    let (rules, diagnostics) = RuleSet::load(&sources, dictionary);
     let errors: Vec<String> = diagnostics
         .iter()
         .filter(|d| d.is_error())

@@ -5,7 +5,6 @@ mod common;
 
 use medcode::abbreviations::Abbreviations;
 use medcode::context::ContextEngine;
-use medcode::dictionary::{ImportSources, import_all};
 use medcode::matcher::Source;
 use medcode::pipeline::{Engine, Options};
 use medcode::report::Report;
@@ -115,7 +114,7 @@ fn dictionary_candidates_fill_gaps_and_follow_context() {
     let Some(dir) = common::data_dir("dictionary candidates") else {
         return;
     };
-    let dictionary = import_all(&ImportSources::from_data_dir(&dir).unwrap()).unwrap();
+    let dictionary = common::imported_dictionary(&dir).clone();
     // The rule packs without the index: what is tested is how title candidates sit beside
     // rules, and index entries would take the words first.
     let packs: Vec<PackSource> = (PackSource::builtin().into_iter())

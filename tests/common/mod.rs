@@ -1,8 +1,10 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
+use medcode::dictionary::{Dictionary, ImportSources, import_all};
 use medcode::document::Document;
 
 /// The directory with the official files and real notes, from `MEDCODE_DATA_DIR`; prints why a
@@ -16,7 +18,7 @@ pub fn data_dir(test: &str) -> Option<PathBuf> {
 }
 
 /// Reads the `transcription` column of the MTSamples CSV.
-pub fn mtsamples(dir: &std::path::Path) -> Vec<String> {
+pub fn mtsamples(dir: &Path) -> Vec<String> {
     medcode::corpus::read_mtsamples(&dir.join("notes/mtsamples_dev.csv")).unwrap()
 }
 
@@ -80,20 +82,35 @@ pub fn check_invariants(doc: &Document<'_>) -> Result<(), String> {
     Ok(())
 }
 
-/// The official ICD-10-CM and HCPCS releases imported from `dir`, with the starter dictionary's
-/// own-words CPT entries, as `medcode` uses an imported dictionary.
-pub fn official_dictionary(dir: &std::path::Path) -> medcode::dictionary::Dictionary {
-    use medcode::dictionary::{Dictionary, ImportSources, import_all};
-    let mut dictionary = import_all(&ImportSources::from_data_dir(dir).unwrap()).unwrap();
-    dictionary.fill_missing(&Dictionary::starter().unwrap());
+/// The official ICD-10-CM and HCPCS releases imported from `dir` (the `MEDCODE_DATA_DIR` of
+/// [`data_dir`]), once per test binary: every test that needs them shares this copy instead of
+/// importing the files again. Callers that need their own (to hand to an `Engine`) clone it.
+pub fn imported_dictionary(dir: &Path) -> &'static Dictionary {
+    static IMPORTED: OnceLock<(PathBuf, Dictionary)> = OnceLock::new();
+    let (from, dictionary) = IMPORTED.get_or_init(|| {
+        let sources = ImportSources::from_data_dir(dir).unwrap();
+        (dir.to_path_buf(), import_all(&sources).unwrap())
+    });
+    assert_eq!(from, dir, "one data directory per test binary");
     dictionary
+}
+
+/// [`imported_dictionary`] with the starter dictionary's own-words CPT entries, as `medcode`
+/// uses an imported dictionary; built once per test binary.
+pub fn official_dictionary(dir: &Path) -> &'static Dictionary {
+    static OFFICIAL: OnceLock<Dictionary> = OnceLock::new();
+    OFFICIAL.get_or_init(|| {
+        let mut dictionary = imported_dictionary(dir).clone();
+        dictionary.fill_missing(&Dictionary::starter().unwrap());
+        dictionary
+    })
 }
 
 /// An engine with only `packs` over `dictionary` and the embedded catalogue, context and
 /// abbreviations: no bundled rules, so a test's own made-up rules alone decide.
 pub fn engine_with(
     packs: &[medcode::rules::PackSource],
-    dictionary: medcode::dictionary::Dictionary,
+    dictionary: Dictionary,
 ) -> medcode::pipeline::Engine {
     let (rules, diagnostics) = medcode::rules::RuleSet::load(packs, &dictionary);
     assert!(
