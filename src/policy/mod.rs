@@ -494,15 +494,19 @@ fn drop_narrative_symptoms(suggestions: &mut Vec<Suggestion>, rejected: &mut Vec
     });
 }
 
+/// A section's heading in capitals ("" for the text before the first heading), for the policy
+/// steps that read what a heading says beyond its category.
+fn heading_upper(doc: &Document<'_>, section: &Section) -> String {
+    section
+        .heading
+        .map_or(String::new(), |h| doc.slice(h).to_ascii_uppercase())
+}
+
 /// The spans of an operative report's preoperative diagnosis sections, when the report also
 /// states a postoperative diagnosis of its own (not "Same", not a normal result); empty
 /// otherwise.
 fn superseded_preoperative_sections(doc: &Document<'_>) -> Vec<Span> {
-    let heading = |section: &Section| {
-        section
-            .heading
-            .map_or(String::new(), |h| doc.slice(h).to_ascii_uppercase())
-    };
+    let heading = |section: &Section| heading_upper(doc, section);
     let has = |h: &str, words: &[&str]| words.iter().any(|w| h.contains(w));
     let post_words = [
         "POSTOP",
@@ -676,8 +680,7 @@ fn is_discharge_summary(doc: &Document<'_>) -> bool {
         ) {
             return true;
         }
-        let heading = section.heading.map_or("", |h| doc.slice(h));
-        let upper = heading.to_ascii_uppercase();
+        let upper = heading_upper(doc, section);
         if ["DISCHARGE", "ADMISSION", "ADMITTING"]
             .iter()
             .any(|w| upper.contains(w))
