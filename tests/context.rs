@@ -165,7 +165,7 @@ fn hypothetical() {
         prophylaxis, backward  | Started on DVT prophylaxis.                  | DVT                 | hypothetical
         may be associated with, list | Untreated reflux may be associated with cough, hoarseness and asthma. | asthma | hypothetical
         may lead to            | Both conditions may lead to poor sleep and daytime fatigue. | daytime fatigue | hypothetical
-        necessary to perform   | It is medically necessary to perform a sleep study. | sleep study | hypothetical
+        necessary to perform   | We find it necessary to perform a sleep study.      | sleep study | hypothetical
         pseudo: if any         | Cough, if any, is mild.                      | Cough               | -
         pseudo: should be noted | It should be noted that the wound is clean.  | wound              | -
         ",
